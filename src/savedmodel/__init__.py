@@ -1,0 +1,1 @@
+"""savedmodel: TensorFlow SavedModels without TensorFlow."""

@@ -1,0 +1,1 @@
+"""The ``savedmodel`` command line: ``main.py`` parses, ``inspect.py`` queries, ``render.py`` prints."""
