@@ -31,19 +31,19 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, also when run as a script
 
-from conftest import REPO, SERVING_FIXTURES, serving_saved_models  # noqa: E402
-from tf_corpus import CACHE  # noqa: E402
-from tf_corpus import HERE as CORPUS_DIR  # noqa: E402
+from conftest import REPO, SERVING_FIXTURES, serving_saved_models
+from tf_corpus import CACHE
+from tf_corpus import HERE as CORPUS_DIR
 
-from savedmodel.cli import render  # noqa: E402
-from savedmodel.cli.inspect import (  # noqa: E402
+from savedmodel.cli import render
+from savedmodel.cli.inspect import (
     FunctionListing,
     MetaGraphInfo,
     SignatureInfo,
     TensorInfo,
 )
-from savedmodel.cli.main import EXIT_ERROR, EXIT_OK, EXIT_USAGE, main  # noqa: E402
-from savedmodel.format import dtypes  # noqa: E402
+from savedmodel.cli.main import EXIT_ERROR, EXIT_OK, EXIT_USAGE, main
+from savedmodel.format import dtypes
 
 CORPUS = {"tf2_dtypes": ["model"], "keras_dense": ["export", "saved"],
           "tf1_builder": ["binary", "text"]}
@@ -53,11 +53,11 @@ TF2_FIXTURE = SERVING_FIXTURES / "saved_model_half_plus_two_tf2_cpu" / "00000123
 TF1_FIXTURE = SERVING_FIXTURES / "saved_model_half_plus_two_cpu" / "00000123"
 
 
-# --- TensorFlow side: runs only in the recording subprocess ---------------------------------------
+# --- TensorFlow side: runs only in the recording subprocess --------------------------------------
 
 
 def _build_functions_model(out: Path) -> None:
-    """A tf.Module whose functions were traced with every kind of argument saved_model_cli prints."""
+    """A tf.Module with functions traced with every kind of argument saved_model_cli prints."""
     import collections
 
     import tensorflow as tf
@@ -87,7 +87,7 @@ def _build_functions_model(out: Path) -> None:
             return x + y
 
         @tf.function
-        def structures(self, p, shape=None, dtype=None, pair_of=(1, 2)):
+        def structures(self, p, pair_of=(1, 2), dtype=None):
             return p.alpha + p.beta
 
         @tf.function(input_signature=[tf.RaggedTensorSpec([None, None], tf.float32)])
@@ -105,8 +105,8 @@ def _build_functions_model(out: Path) -> None:
     m.nested([tf.constant(1.0), tf.constant(2.0)],
              {"k": tf.constant(3.0), "a": tf.constant(1.0), "z": tf.constant(0.5)})
     m.keywords(tf.constant(1.0), y=tf.constant(2.0))
-    m.structures(pair(tf.constant(1.0), tf.constant(2.0)), shape=tf.TensorShape([None, 3]),
-                 dtype=tf.float16, pair_of=("s", 2.0))
+    m.structures(pair(tf.constant(1.0), tf.constant(2.0)), pair_of=("s", 2.0))
+    m.structures(pair(tf.constant(1.0), tf.constant(2.0)), dtype=tf.float16)
     m.noargs()
     m.bare = m.sig.get_concrete_function()
     m.bare_unknown = tf.function(lambda x: x * 2).get_concrete_function(
@@ -153,7 +153,7 @@ def _record(out: Path, fixture_dirs: list[str]) -> None:
     (out / "reference.json").write_text(json.dumps(doc, indent=1) + "\n")
 
 
-# --- Reference data --------------------------------------------------------------------------------
+# --- Reference data ------------------------------------------------------------------------------
 
 
 def _reference_key() -> str:
@@ -232,7 +232,7 @@ def run_main(capsys, *argv: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
-# --- Normalising TF's non-deterministic parts --------------------------------------------------------
+# --- Normalising TF's non-deterministic parts ----------------------------------------------------
 
 _OPS_LINE = re.compile(r"^(The MetaGraph with tag set .* contains the following ops: )(.*)$", re.M)
 _OPTION = re.compile(r"^    Option #\d+$", re.M)
@@ -253,6 +253,16 @@ def _sorted_dict_values(text: str) -> str:
     return _DICT_VALUE.sub(sort, text)
 
 
+def _sorted_named_arguments(option: str) -> str:
+    """Keyword arguments come from a proto map, in random order in TF: sort and renumber them."""
+    head, marker, named = option.partition("        Named Argument #1\n")
+    if not marker:
+        return option
+    names = sorted(re.findall(r"^          (.*)$", named, re.M))
+    return head + "".join(f"        Named Argument #{i}\n          {name}\n"
+                          for i, name in enumerate(names, 1))
+
+
 def normalized(text: str) -> tuple[str, str | None, list[tuple[str, list[str]]]]:
     """(text before "Concrete Functions", its header line, [(function, sorted options)])."""
     text = _sorted_ops(text)
@@ -263,12 +273,13 @@ def normalized(text: str) -> tuple[str, str | None, list[tuple[str, list[str]]]]
     listed = []
     for block in blocks[1:]:
         name, _, body = block.partition("\n")
-        options = [o for o in _OPTION.split(_sorted_dict_values(body)) if o.strip()]
+        options = [_sorted_named_arguments(o)
+                   for o in _OPTION.split(_sorted_dict_values(body)) if o.strip()]
         listed.append((name, sorted(options)))
     return head, "Concrete Functions:" + blocks[0], listed
 
 
-# --- Golden comparisons ------------------------------------------------------------------------------
+# --- Golden comparisons --------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("model", MODELS, indirect=True)
@@ -300,6 +311,8 @@ def test_functions_model_prints_every_argument_kind(recorded, capsys):
     assert "          x: TensorSpec(shape=<unknown>, dtype=tf.float32, name='x')\n" in out
     assert "          Value: [1, 'x', \b\b]\n" in out
     assert "          DType: Pair\n" in out
+    assert "          DType: DType\n          Value: <dtype: 'float16'>\n" in out
+    assert "          DType: tuple\n          Value: ['s', 2.0, \b\b]\n" in out
     assert ("          DType: RaggedTensorSpec\n          Value: RaggedTensorSpec(TensorShape("
             "[None, None]), tf.float32, 1, tf.int64)\n") in out
     assert "        Named Argument #1\n          y\n" in out
@@ -312,12 +325,12 @@ def test_two_meta_graphs_with_object_graph_print_na(recorded, capsys):
 
 
 def test_model_without_functions_ends_without_newline(capsys):
-    """TF prints the section header with end='' and nothing after it when the root has no function."""
+    """TF prints the header with end='' and nothing after it when the root has no function."""
     listing = render.concrete_functions(FunctionListing(functions=()))
     assert listing == "\nConcrete Functions:"
 
 
-# --- JSON ------------------------------------------------------------------------------------------
+# --- JSON ----------------------------------------------------------------------------------------
 
 
 def _tensor_infos(data: dict) -> dict[str, TensorInfo]:
@@ -364,7 +377,7 @@ def test_json_holds_the_same_data(model, capsys):
             assert render.signature_keys(doc["signature_def_keys"]) == keys
 
 
-# --- --variables -----------------------------------------------------------------------------------
+# --- --variables ---------------------------------------------------------------------------------
 
 
 def _expected_variables(model: Model, tf_model) -> list[tuple[str, tuple[int, ...], str]]:
@@ -381,15 +394,18 @@ def _expected_variables(model: Model, tf_model) -> list[tuple[str, tuple[int, ..
 def test_variables_match_tf_list_variables(model, tf_model, capsys):
     expected = _expected_variables(model, tf_model)
     doc = show_json(capsys, model, "--variables")
-    got = [(v["key"], tuple(v["shape"]), dtypes.as_dtype(v["dtype"]).name) for v in doc["variables"]]
+    got = [(v["key"], tuple(v["shape"]), dtypes.as_dtype(v["dtype"]).name)
+           for v in doc["variables"]]
     assert got == expected
     code, out, _ = run_main(capsys, "show", "--dir", str(model.directory), "--variables")
     assert code == EXIT_OK
     lines = out.splitlines()
     assert lines[0] == "The given SavedModel checkpoint contains the following tensor(s):"
-    for line, v in zip(lines[1:], doc["variables"]):
+    assert len(lines) == len(expected) + 2
+    for line, v in zip(lines[1:-1], doc["variables"], strict=True):
         shape = "(" + ", ".join(map(str, v["shape"])) + ")"
-        assert line == f"  tensor['{v['key']}'] dtype: {v['dtype']} shape: {shape} bytes: {v['nbytes']}"
+        assert line == (f"  tensor['{v['key']}'] dtype: {v['dtype']} shape: {shape} "
+                        f"bytes: {v['nbytes']}")
     total = sum(v["nbytes"] for v in doc["variables"])
     assert lines[-1] == f"Total: {len(expected)} tensor(s), {total} bytes"
 
@@ -445,12 +461,13 @@ def test_variables_without_checkpoint(tmp_path, capsys):
 
 def test_variables_follow_the_selected_view(capsys):
     code, out, _ = run_main(capsys, "show", "--dir", str(TF1_FIXTURE), "--variables")
-    code_all, out_all, _ = run_main(capsys, "show", "--dir", str(TF1_FIXTURE), "--all", "--variables")
+    code_all, out_all, _ = run_main(capsys, "show", "--dir", str(TF1_FIXTURE), "--all",
+                                    "--variables")
     assert code == code_all == EXIT_OK
     assert out_all.endswith("\n" + out) and out_all.startswith("\nMetaGraphDef with tag-set")
 
 
-# --- Errors and exit codes ---------------------------------------------------------------------------
+# --- Errors and exit codes -----------------------------------------------------------------------
 
 
 def test_missing_directory(tmp_path, capsys):
@@ -478,12 +495,25 @@ def test_corrupt_saved_model(tmp_path, capsys):
     assert err.startswith(f"Error: {tmp_path / 'saved_model.pb'}: not a valid binary")
 
 
+def test_object_graph_child_out_of_range(tmp_path, capsys):
+    from savedmodel._proto import saved_model_pb2
+
+    pb = (TF2_FIXTURE / "saved_model.pb").read_bytes()
+    saved_model = saved_model_pb2.SavedModel.FromString(pb)
+    saved_model.meta_graphs[0].object_graph_def.nodes[0].children[0].node_id = 999
+    (tmp_path / "saved_model.pb").write_bytes(saved_model.SerializeToString())
+    code, out, err = run_main(capsys, "show", "--dir", str(tmp_path), "--all")
+    assert (code, out) == (EXIT_ERROR, "")
+    assert err.startswith("Error: saved_model.pb: object_graph_def: root child node_id 999 is out "
+                          "of range: expected < ")
+
+
 def test_unknown_tag_set_lists_the_available_ones(capsys):
     code, out, err = run_main(capsys, "show", "--dir", str(TF1_FIXTURE), "--tag_set", "serve,gpu")
     assert (code, out) == (EXIT_ERROR, "")
     assert err == ("Error: MetaGraphDef associated with tag-set 'gpu, serve' could not be found in "
-                   "the SavedModel. Available tag-sets: 'serve'. Pass one of them, comma-separated, "
-                   "to --tag_set.\n")
+                   "the SavedModel. Available tag-sets: 'serve'. Pass one of them, "
+                   "comma-separated, to --tag_set.\n")
 
 
 def test_unknown_signature_lists_the_keys(capsys):
@@ -514,7 +544,8 @@ def test_usage_errors_exit_2(argv, message, capsys):
     lines = err.splitlines()
     assert lines[0].startswith("usage: savedmodel")
     assert any(line.startswith(message) for line in lines), err
-    assert lines[-1] in ("Try 'savedmodel --help' for help.", "Try 'savedmodel show --help' for help.")
+    command = "savedmodel show" if argv[:1] == ["show"] else "savedmodel"
+    assert lines[-1] == f"Try '{command} --help' for help."
 
 
 def test_help_and_version_exit_0(capsys):
@@ -524,7 +555,7 @@ def test_help_and_version_exit_0(capsys):
     assert code == EXIT_OK and out.startswith("savedmodel ")
 
 
-# --- No TensorFlow ---------------------------------------------------------------------------------
+# --- No TensorFlow -------------------------------------------------------------------------------
 
 
 def test_cli_never_imports_tensorflow():
@@ -535,15 +566,15 @@ def test_cli_never_imports_tensorflow():
         f"    assert m.main(['show', '--dir', {str(TF2_FIXTURE)!r}, '--all', '--variables']) == 0\n"
         f"    assert m.main(['show', '--dir', {str(TF2_FIXTURE)!r}, '--all', '--json']) == 0\n"
         "assert 'Concrete Functions:' in out.getvalue()\n"
-        "assert 'tensorflow' not in sys.modules, sorted(k for k in sys.modules if 'tensorflow' in k)\n"
+        "assert 'tensorflow' not in sys.modules, [k for k in sys.modules if 'tensorflow' in k]\n"
     )
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
 
 
 def test_python_dash_m_runs_the_cli(capsys):
-    proc = subprocess.run([sys.executable, "-m", "savedmodel.cli", "show", "--dir", str(TF1_FIXTURE)],
-                          capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "savedmodel.cli", "show", "--dir",
+                           str(TF1_FIXTURE)], capture_output=True, text=True)
     assert (proc.returncode, proc.stdout) == (
         EXIT_OK, "The given SavedModel contains the following tag-sets:\n'serve'\n")
     proc = subprocess.run([sys.executable, "-m", "savedmodel.cli", "show"], capture_output=True,

@@ -1,6 +1,6 @@
 """Reference models written by real TensorFlow, built once per machine and cached.
 
-Each module ``tests/tf_corpus/<name>.py`` (listed in ``CORPUS``) defines ``build(out: Path) -> None``
+Each module ``tests/tf_corpus/<name>.py`` (``CORPUS`` lists ours) defines ``build(out: Path)``
 that imports TensorFlow and writes models and ``cases.json``/``cases.npz`` under ``out``;
 ``_build.py`` then adds checkpoint values, ``saved_model_cli`` outputs and ``manifest.json`` (see
 README.md). ``build_model(name)`` runs all that in a fresh subprocess (TensorFlow never enters the
@@ -36,8 +36,18 @@ CORPUS = (
     "tf2_adder", "tf2_module_control_flow", "tf2_lookup", "tf2_strings_int64",
     "tf2_unknown_shapes", "keras_mlp", "keras_cnn", "keras_transformer", "keras_rnn",
     "keras_preprocessing", "keras_mixed_precision", "tf1_while_cond", "tf1_simple_save",
-    "tf2_random_stateless",
+    "tf2_random_stateless", "tf2_misc_ops", "tfkeras_models",
 )
+
+
+NOT_GENERATORS = frozenset({"build_all", "cases"})
+
+
+def generators() -> tuple[str, ...]:
+    """Every generator module here: ``CORPUS`` first, then the others (other suites' entries)."""
+    found = {p.stem for p in HERE.glob("*.py")
+             if not p.stem.startswith(("_", "test_")) and p.stem not in NOT_GENERATORS}
+    return (*[n for n in CORPUS if n in found], *sorted(found - set(CORPUS)))
 
 
 def _versions() -> str:
@@ -110,11 +120,15 @@ def _remove_stale(name: str, keep: Path) -> None:
             shutil.rmtree(entry, ignore_errors=True)
 
 
-def build_many(names: tuple[str, ...] = CORPUS, jobs: int = 2) -> dict[str, float]:
-    """Builds ``names`` with ``jobs`` parallel subprocesses; returns seconds per model (0 if cached).
+def build_many(names: tuple[str, ...] | None = None, jobs: int = 2,
+               strict: bool = True) -> dict[str, float]:
+    """Builds ``names``, ``jobs`` subprocesses at a time; returns seconds per model (0: cached).
 
-    Raises the first failure after every build has finished.
+    ``names`` defaults to every generator. With ``strict``, raises the first failure once every
+    build has finished; otherwise failed entries are left out of the result.
     """
+    names = generators() if names is None else names
+
     def timed(name: str) -> float:
         start = time.perf_counter()
         cached = is_cached(name)
@@ -124,6 +138,6 @@ def build_many(names: tuple[str, ...] = CORPUS, jobs: int = 2) -> dict[str, floa
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {name: pool.submit(timed, name) for name in names}
     errors = [f.exception() for f in futures.values() if f.exception() is not None]
-    if errors:
+    if errors and strict:
         raise errors[0]
-    return {name: f.result() for name, f in futures.items()}
+    return {name: f.result() for name, f in futures.items() if f.exception() is None}

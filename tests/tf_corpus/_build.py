@@ -2,7 +2,7 @@
 
 After the generator's ``build(out)`` it adds what every corpus entry carries:
 ``checkpoint_values.json``/``.npz`` (every tensor ``tf.train.load_checkpoint`` returns, for every
-``*.index`` under ``out``), the ``saved_model_cli`` outputs (``_cli.py``, in a fresh process) and
+``*.index`` under ``out``), the ``saved_model_cli`` outputs (``_cli.py``) and
 ``manifest.json`` (SavedModel variants, tag sets, checkpoints, files, versions, timings).
 """
 
@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
+import tensorflow as tf
+from tensorflow.python.tools import saved_model_utils
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+
+from _cli import record, show_all_file  # noqa: E402
+from _codec import Encoder  # noqa: E402
 
 SAVED_MODEL_FILES = ("saved_model.pb", "saved_model.pbtxt")
 
@@ -38,11 +43,6 @@ def checkpoint_prefixes(out: Path) -> list[str]:
 
 def dump_checkpoints(out: Path) -> list[str]:
     """Writes every checkpoint tensor as TensorFlow reads it; returns the prefixes."""
-    import numpy as np
-    import tensorflow as tf
-
-    from _codec import Encoder
-
     encoder = Encoder()
     doc: dict = {"checkpoints": {}}
     prefixes = checkpoint_prefixes(out)
@@ -56,41 +56,24 @@ def dump_checkpoints(out: Path) -> list[str]:
                 value = np.array(value, dtype=object)
             leaf = encoder.leaf(value)
             if leaf["dtype"] != dtypes[key].name:
-                raise TypeError(f"{prefix}: {key!r} read as {leaf['dtype']}, TF says {dtypes[key]}.")
+                raise TypeError(f"{prefix}: {key!r} read as {leaf['dtype']}, "
+                                f"TF says {dtypes[key].name}.")
             tensors[key] = leaf
         doc["checkpoints"][prefix] = tensors
     encoder.save(doc, out / "checkpoint_values.json", out / "checkpoint_values.npz")
     return prefixes
 
 
-def cli_show_all_file(variant: str) -> str:
-    """File holding ``saved_model_cli show --all`` for a variant (no suffix for ``model``)."""
-    return "saved_model_cli_show_all.txt" if variant == "model" else (
-        f"saved_model_cli_show_all.{variant.replace('/', '.')}.txt")
-
-
-def run_cli(out: Path, variants: dict[str, Path]) -> None:
-    """Runs ``_cli.py`` in a fresh process (the CLI loads models; keep it away from our state)."""
-    env = dict(os.environ, PYTHONHASHSEED="0")
-    proc = subprocess.run([sys.executable, str(HERE / "_cli.py"), str(out), *variants],
-                          capture_output=True, text=True, env=env, cwd=HERE)
-    if proc.returncode != 0:
-        raise RuntimeError(f"saved_model_cli driver failed:\n{proc.stdout}\n{proc.stderr}")
-
-
 def write_manifest(out: Path, name: str, variants: dict[str, Path], prefixes: list[str],
                    timings: dict[str, float]) -> None:
     """Writes ``out/manifest.json`` describing what the entry holds."""
-    import tensorflow as tf
-    from tensorflow.python.tools import saved_model_utils
-
     saved_models = {}
     for variant, path in variants.items():
         pb = next(f for f in SAVED_MODEL_FILES if (path / f).exists())
         saved_models[variant] = {
             "path": variant, "file": pb,
             "tag_sets": [sorted(t) for t in saved_model_utils.get_saved_model_tag_sets(str(path))],
-            "cli_show_all": cli_show_all_file(variant),
+            "cli_show_all": show_all_file(variant),
         }
     manifest = {
         "name": name, "tensorflow": tf.__version__, "keras": _version("keras"),
@@ -113,7 +96,7 @@ def main(name: str, out: Path) -> None:
     prefixes = dump_checkpoints(out)
     variants = saved_model_variants(out)
     if variants:
-        run_cli(out, variants)
+        record(out, list(variants))
     done = time.perf_counter()
     write_manifest(out, name, variants, prefixes,
                    {"build": built - start, "post": done - built, "total": done - start})

@@ -1,9 +1,9 @@
-"""Records ``saved_model_cli show`` outputs: ``python _cli.py OUT VARIANT...`` (fresh process).
+"""Records ``saved_model_cli show`` outputs for the SavedModels of a corpus entry.
 
-Runs TensorFlow's own CLI code in one process for many invocations (one process per invocation
-would cost an import of TensorFlow each): for each invocation it resets the absl flags, parses the
-argv with ``saved_model_cli.create_parser()`` as ``saved_model_cli`` does, and calls the chosen
-command with stdout captured. The result is byte-identical to the console script's stdout
+Runs TensorFlow's own CLI code inside the build process (a process per invocation would cost an
+import of TensorFlow each, ~3 s): for each invocation it resets the absl flags, parses the argv
+with ``saved_model_cli.create_parser()`` as the ``saved_model_cli`` script does, and calls the
+chosen command with stdout captured. The result is byte-identical to the console script's stdout
 (checked by ``test_corpus.py``) except that ``--list_ops``/``--all`` print the op names as a Python
 set, whose order depends on ``PYTHONHASHSEED`` (0 here). Writes ``saved_model_cli.json``
 (``{"runs": [{"variant", "argv", "stdout"}]}``, ``{dir}`` in argv standing for the SavedModel
@@ -15,15 +15,10 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import sys
 from pathlib import Path
 
 from absl import flags
 from tensorflow.python.tools import saved_model_cli, saved_model_utils
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _build import cli_show_all_file  # noqa: E402
 
 
 def run(argv: list[str]) -> str:
@@ -49,7 +44,14 @@ def invocations(directory: Path) -> list[list[str]]:
     return runs
 
 
-def main(out: Path, variants: list[str]) -> None:
+def show_all_file(variant: str) -> str:
+    """File holding ``saved_model_cli show --all`` for a variant (no suffix for ``model``)."""
+    return "saved_model_cli_show_all.txt" if variant == "model" else (
+        f"saved_model_cli_show_all.{variant.replace('/', '.')}.txt")
+
+
+def record(out: Path, variants: list[str]) -> None:
+    """Runs every invocation on every variant and writes the files named in the docstring."""
     records = []
     for variant in variants:
         directory = out / variant
@@ -57,9 +59,5 @@ def main(out: Path, variants: list[str]) -> None:
             stdout = run([str(directory) if a == "{dir}" else a for a in argv])
             records.append({"variant": variant, "argv": argv, "stdout": stdout})
             if argv[3:] == ["--all"]:
-                (out / cli_show_all_file(variant)).write_text(stdout)
+                (out / show_all_file(variant)).write_text(stdout)
     (out / "saved_model_cli.json").write_text(json.dumps({"runs": records}, indent=1) + "\n")
-
-
-if __name__ == "__main__":
-    main(Path(sys.argv[1]), sys.argv[2:])

@@ -7,12 +7,12 @@ A tensor leaf is a JSON object ``{"dtype": <TF dtype name>, "shape": [...], ...}
 ``allow_pickle=False``), or, for ``dtype == "string"``, ``"b64": [...]``: the flattened elements in
 C order, each base64-encoded. Base64 keeps every byte (NumPy ``S`` arrays drop trailing NULs, and
 ``.npz`` cannot hold ``object`` arrays without pickle). Dtypes NumPy cannot store natively
-(``bfloat16``, the ``float8`` family, ``int4``...) are stored as the unsigned integer view of the same
-width; ``"dtype"`` names the real type. Decoded strings come back as ``object`` arrays of ``bytes``,
-as TensorFlow's ``.numpy()`` returns them.
+(``bfloat16``, the ``float8`` family, ``int4``...) are stored as the unsigned integer view of the
+same width; ``"dtype"`` names the real type. Decoded strings come back as ``object`` arrays of
+``bytes``, as TensorFlow's ``.numpy()`` returns them.
 
-Nested structures: ``{"dict": {...}}``, ``{"list": [...]}``, ``{"tuple": [...]}``, ``{"none": true}``;
-anything holding a ``"dtype"`` key is a leaf.
+Nested structures: ``{"dict": {...}}``, ``{"list": [...]}``, ``{"tuple": [...]}`` and
+``{"none": true}``; anything holding a ``"dtype"`` key is a leaf.
 """
 
 from __future__ import annotations
@@ -57,14 +57,15 @@ def _as_bytes(item: Any) -> bytes:
 
 
 class Encoder:
-    """Turns arrays and nested structures into JSON nodes, collecting the arrays for one ``.npz``."""
+    """Turns arrays and nested structures into JSON nodes, collecting arrays for one ``.npz``."""
 
     def __init__(self) -> None:
         self.arrays: dict[str, np.ndarray] = {}
 
     def leaf(self, value: Any) -> dict:
         """JSON node for one tensor (an array, a NumPy scalar, ``bytes`` or ``str``)."""
-        array = np.asarray(value, dtype=object) if isinstance(value, (bytes, str)) else np.asarray(value)
+        is_text = isinstance(value, (bytes, str))
+        array = np.asarray(value, dtype=object) if is_text else np.asarray(value)
         name = dtype_name(array)
         node: dict[str, Any] = {"dtype": name, "shape": list(array.shape)}
         if name == "string":
@@ -82,8 +83,8 @@ class Encoder:
         """JSON node for a nested structure of dicts, lists, tuples, None and tensors."""
         if value is None:
             return {"none": True}
-        if isinstance(value, dict):
-            return {"dict": {str(k): self.nest(v) for k, v in value.items()}}
+        if isinstance(value, dict):  # sorted: TF's output dicts do not keep one order
+            return {"dict": {k: self.nest(value[k]) for k in sorted(value, key=str)}}
         if isinstance(value, list):
             return {"list": [self.nest(v) for v in value]}
         if isinstance(value, tuple):

@@ -8,12 +8,12 @@ TF2, a v1 ``Session`` for TF1), so the expected values are those of the saved ar
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
-
 from _codec import Encoder, flatten
 
 DEFAULT_RTOL = 1e-5
@@ -88,8 +88,12 @@ class Cases:
     def add(self, *, model: str, outputs: Any, signature: str | None = None,
             function: str | None = None, inputs: Mapping[str, Any] | None = None,
             args: Iterable[Any] = (), tags: Iterable[str] = ("serve",),
-            rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL, note: str = "") -> None:
-        """Records one case; exactly one of ``signature`` / ``function`` names what was called."""
+            rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL, note: str = "",
+            error: Mapping[str, str] | None = None) -> None:
+        """Records one case; exactly one of ``signature`` / ``function`` names what was called.
+
+        ``error`` (``type``, ``match``, ``message``) records a call TensorFlow refused instead.
+        """
         if (signature is None) == (function is None):
             raise ValueError("A case calls either a signature or a function.")
         target = (model, "sig", signature) if signature is not None else (model, "fn", function)
@@ -99,8 +103,8 @@ class Cases:
             "name": name, "target": target, "model": model, "tags": sorted(tags),
             "signature": signature, "function": function, "note": note,
             "args": [enc.nest(a) for a in args],
-            "inputs": {k: enc.nest(v) for k, v in (inputs or {}).items()},
-            "outputs": enc.nest(outputs), "rtol": rtol, "atol": atol,
+            "inputs": {k: enc.nest(inputs[k]) for k in sorted(inputs or {})},
+            "outputs": enc.nest(outputs), "rtol": rtol, "atol": atol, "error": error,
         })
 
     def write(self, out: Path) -> None:
@@ -112,7 +116,7 @@ class Cases:
 def record_signatures(cases: Cases, out: Path, model: str,
                       feeds: Mapping[str, Iterable[Mapping[str, np.ndarray]]],
                       rel: float | None = None, **tol: Any) -> Any:
-    """Loads ``out/model`` with TF2 and records each signature on each feed dict; returns the object.
+    """Loads ``out/model`` with TF2, records each signature on each feed; returns the object.
 
     ``rel`` sets atol to ``rel`` times the output scale (deep networks); ``tol`` passes rtol/atol.
     """
@@ -140,6 +144,29 @@ def record_function(cases: Cases, loaded: Any, model: str, path: str, args: Iter
     return result
 
 
+def record_error(cases: Cases, loaded: Any, model: str, match: str, *, signature: str | None = None,
+                 function: str | None = None, args: Iterable[Any] = (),
+                 inputs: Mapping[str, Any] | None = None) -> None:
+    """Records a call that TensorFlow refuses with a ``tf.errors.OpError`` containing ``match``."""
+    if signature is not None:
+        fn = loaded.signatures[signature]
+    else:
+        fn = loaded
+        for part in function.split("."):
+            fn = getattr(fn, part)
+    args = list(args)
+    try:
+        fn(*to_tf(args), **to_tf(dict(inputs or {})))
+    except tf.errors.OpError as exc:
+        if match not in exc.message:
+            raise RuntimeError(f"TF's error lacks {match!r}: {exc.message}") from exc
+        error = {"type": type(exc).__name__, "match": match, "message": exc.message}
+        cases.add(model=model, signature=signature, function=function, args=args, inputs=inputs,
+                  outputs=None, error=error)
+        return
+    raise RuntimeError(f"{model}: {signature or function} did not fail as the corpus expects.")
+
+
 def record_tf1_signature(cases: Cases, export_dir: Path, model: str, tags: Iterable[str], key: str,
                          feeds: Iterable[Mapping[str, np.ndarray]], **tol: Any) -> None:
     """Loads a TF1 SavedModel in a v1 Session and records signature ``key`` on each feed dict."""
@@ -152,7 +179,7 @@ def record_tf1_signature(cases: Cases, export_dir: Path, model: str, tags: Itera
         for feed in feeds:
             feed_dict = {graph.get_tensor_by_name(sig.inputs[k].name): v for k, v in feed.items()}
             values = sess.run(fetches, feed_dict=feed_dict)
-            result = {k: _session_value(v) for k, v in zip(fetch_keys, values)}
+            result = {k: _session_value(v) for k, v in zip(fetch_keys, values, strict=True)}
             cases.add(model=model, signature=key, tags=tags, inputs=feed, outputs=result, **tol)
 
 
@@ -163,35 +190,48 @@ def _session_value(value: Any) -> np.ndarray:
     return array
 
 
-def _signature_feed(fn: Any, feed: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """``feed`` keyed by the signature's own input names (one input: whatever its name is)."""
-    names = sorted(fn.structured_input_signature[1])
-    if len(names) == 1 and len(feed) == 1:
-        return {names[0]: next(iter(feed.values()))}
-    if sorted(feed) != names:
+def _signature_feed(fn: Any, feed: Mapping[str, np.ndarray], order: list[str]) -> dict:
+    """``feed`` keyed by the signature's own input names.
+
+    tf.saved_model.save names a Keras model's inputs ``inputs``, ``inputs_1``... in ``model.inputs``
+    order (``order``); model.export keeps the Keras input names.
+    """
+    names = list(fn.structured_input_signature[1])
+    if sorted(names) == sorted(feed):
+        return dict(feed)
+    positional = sorted(names, key=lambda n: int(n.rpartition("_")[2]) if n[-1].isdigit() else 0)
+    if len(positional) != len(order):
         raise KeyError(f"Signature inputs {names}, feed has {sorted(feed)}.")
-    return dict(feed)
+    return {name: feed[key] for name, key in zip(positional, order, strict=True)}
+
+
+def _input_structure(model: Any) -> Any:
+    """The inputs' nesting that Keras's ``serve`` endpoint expects (Sequential: one tensor)."""
+    try:
+        return model.input
+    except AttributeError:  # a Sequential model never called on a symbolic input
+        return model.inputs[0] if len(model.inputs) == 1 else model.inputs
 
 
 def save_keras(cases: Cases, out: Path, model: Any, feeds: list[Mapping[str, np.ndarray]],
                prefix: str = "", rel: float | None = None, **tol: Any) -> None:
     """Saves a Keras model as ``<prefix>saved`` (tf.saved_model.save) and ``<prefix>export``
     (model.export), and records each signature on each feed (keyed by Keras input names) and the
-    exported ``serve`` function (inputs in ``model.inputs`` order)."""
+    exported ``serve`` function (called with ``model.input``'s structure)."""
     tf.saved_model.save(model, str(out / f"{prefix}saved"))
     model.export(str(out / f"{prefix}export"))
     for variant in (f"{prefix}saved", f"{prefix}export"):
         loaded = tf.saved_model.load(str(out / variant))
+        names = [t.name.split(":")[0] for t in model.inputs]
         for key in sorted(loaded.signatures):
             fn = loaded.signatures[key]
             for feed in feeds:
-                feed = _signature_feed(fn, feed)
+                feed = _signature_feed(fn, feed, names)
                 result = to_numpy(fn(**to_tf(feed)))
                 extra = dict(tol, atol=scaled_atol(result, rel)) if rel else tol
                 cases.add(model=variant, signature=key, inputs=feed, outputs=result, **extra)
         if hasattr(loaded, "serve"):
-            names = [t.name.split(":")[0] for t in model.inputs]
+            structure = _input_structure(model)
             for feed in feeds:
-                args = [feed[n] for n in names] if len(names) > 1 else [next(iter(feed.values()))]
-                structured = args if len(names) > 1 else args[0]
+                structured = tf.nest.map_structure(lambda t, f=feed: f[t.name], structure)
                 record_function(cases, loaded, variant, "serve", args=[structured], rel=rel, **tol)

@@ -28,6 +28,8 @@ import numpy as np
 
 from ._codec import decode, decode_leaf, flatten
 
+MODEL_VARIABLES = "model/variables/variables"  # checkpoint prefix of a single-model entry
+
 
 @dataclass(frozen=True)
 class Case:
@@ -54,6 +56,8 @@ class Case:
     rtol: float
     atol: float
     note: str = ""
+    error: str | None = None
+    error_match: str = ""
 
     def resolve(self, loaded: Any) -> Any:
         """The callable named by ``function`` on a loaded object."""
@@ -82,22 +86,31 @@ def load_cases(entry: Path) -> list[Case]:
             tags=tuple(raw["tags"]), signature=raw["signature"], function=raw["function"],
             args=tuple(decode(a, arrays) for a in raw["args"]),
             inputs={k: decode(v, arrays) for k, v in raw["inputs"].items()},
-            expected=flatten(structure) if raw["signature"] is None else dict(structure),
-            expected_structure=structure, rtol=raw["rtol"], atol=raw["atol"], note=raw["note"]))
+            expected=_flat_outputs(raw, structure), expected_structure=structure,
+            rtol=raw["rtol"], atol=raw["atol"], note=raw["note"],
+            error=(raw.get("error") or {}).get("type"),
+            error_match=(raw.get("error") or {}).get("match", "")))
     return cases
 
 
-def checkpoint_values(entry: Path, prefix: str = "model/variables/variables") -> dict[str, np.ndarray]:
+def _flat_outputs(raw: dict, structure: Any) -> dict[str, np.ndarray]:
+    if raw.get("error"):
+        return {}
+    return flatten(structure) if raw["signature"] is None else dict(structure)
+
+
+def checkpoint_values(entry: Path, prefix: str = MODEL_VARIABLES) -> dict[str, np.ndarray]:
     """Every tensor ``tf.train.load_checkpoint(entry/prefix)`` returned, by key."""
     entry = Path(entry)
     doc = json.loads((entry / "checkpoint_values.json").read_text())
     if prefix not in doc["checkpoints"]:
-        raise KeyError(f"{entry.name}: no checkpoint {prefix!r}; have {sorted(doc['checkpoints'])}.")
+        raise KeyError(f"{entry.name}: no checkpoint {prefix!r}; "
+                       f"have {sorted(doc['checkpoints'])}.")
     with np.load(entry / "checkpoint_values.npz", allow_pickle=False) as npz:
         return {k: decode_leaf(v, npz) for k, v in doc["checkpoints"][prefix].items()}
 
 
-def checkpoint_dtypes(entry: Path, prefix: str = "model/variables/variables") -> dict[str, str]:
+def checkpoint_dtypes(entry: Path, prefix: str = MODEL_VARIABLES) -> dict[str, str]:
     """TF dtype name of every checkpoint tensor (``bfloat16``, ``string``...), by key."""
     doc = json.loads((Path(entry) / "checkpoint_values.json").read_text())
     return {k: v["dtype"] for k, v in doc["checkpoints"][prefix].items()}
@@ -154,7 +167,7 @@ def assert_tensor_equal(name: str, expected: np.ndarray, actual: Any, rtol: floa
 
 
 def assert_outputs(case: Case, actual: Any) -> None:
-    """Asserts that ``actual`` (dict for signatures, the returned structure for functions) matches."""
+    """Asserts that ``actual`` (a signature's dict, or a function's return value) matches."""
     got = dict(actual) if case.signature is not None else flatten(actual)
     assert sorted(got) == sorted(case.expected), (
         f"{case.name}: outputs {sorted(got)}, expected {sorted(case.expected)}")

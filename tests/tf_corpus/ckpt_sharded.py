@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
-
 from _common import setup, strings
 
 v1 = tf.compat.v1
@@ -31,16 +30,17 @@ def _tf2(prefix: Path, rng: np.random.RandomState) -> None:
         half=tf.Variable(tf.constant(rng.randn(5, 9), dtype=tf.bfloat16)),
         scalar=tf.Variable(3.5), inner=inner)
     policy = tf.train.experimental.MaxShardSizePolicy(max_shard_size=64)
-    root.write(str(prefix), options=tf.train.CheckpointOptions(experimental_sharding_callback=policy))
+    options = tf.train.CheckpointOptions(experimental_sharding_callback=policy)
+    root.write(str(prefix), options=options)
 
 
 def _tf1(prefix: Path, rng: np.random.RandomState) -> None:
     config = v1.ConfigProto(device_count={"CPU": 2})
     with tf.Graph().as_default(), v1.Session(config=config) as sess:
         with tf.device("/cpu:0"):
-            part = v1.get_variable("part", shape=[10, 4], dtype=tf.float32,
-                                   initializer=v1.random_normal_initializer(seed=7),
-                                   partitioner=v1.fixed_size_partitioner(3))
+            v1.get_variable("part", shape=[10, 4], dtype=tf.float32,
+                            initializer=v1.random_normal_initializer(seed=7),
+                            partitioner=v1.fixed_size_partitioner(3))
         with tf.device("/cpu:1"):
             v1.get_variable("dense", initializer=rng.randint(-9, 9, size=6).astype(np.int32))
         sess.run(v1.global_variables_initializer())

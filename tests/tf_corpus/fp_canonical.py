@@ -10,19 +10,23 @@ full of prefixes (``""``, ``"a"``, ``"a_1"``, ``"ab"``...), negative integers, n
 unknown fields at several depths, Const/PartitionedCall nodes and concrete function names with
 tricky UIDs. A few cases have a concrete function name without a UID, which TensorFlow rejects.
 
-Writes ``case_NNN/saved_model.pb`` and ``cases.json``: per case either the five hashes and the
-producer, or ``{"error": message}``.
+Writes ``case_NNN.pb`` (the SavedModel bytes; not in a ``saved_model.pb`` directory, so the corpus
+builder does not run ``saved_model_cli`` on these meaningless graphs) and ``cases.json``: per case
+either the five hashes and the producer, or ``{"error": message}``.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import tempfile
 from pathlib import Path
 
 from google.protobuf import descriptor
 from tensorflow.core.protobuf import fingerprint_pb2, saved_model_pb2
-from tensorflow.python.saved_model.pywrap_saved_model import fingerprinting as tf_fingerprinting
+from tensorflow.python.saved_model.pywrap_saved_model import (
+    fingerprinting as tf_fingerprinting,
+)
 
 CASES = 80
 SEED = 20260
@@ -126,10 +130,9 @@ def _make_case(rng: random.Random, index: int) -> bytes:
 def _add_node(rng: random.Random, filler: Filler, node) -> None:
     filler.fill(node, 2)
     node.op = rng.choice(OPS)
-    if node.op == "Const":  # TF's regularization reads attr "dtype" of every Const
+    if node.op == "Const":  # TF reads attr "dtype" of every Const, and "value" of string ones
         node.attr["dtype"].type = rng.choice([1, 7, 7, 9])
-        if rng.random() < 0.8:
-            node.attr["value"].tensor.string_val.append(b"/abs/path/vocab.txt")
+        node.attr["value"].tensor.string_val.append(b"/abs/path/vocab.txt")
     elif node.op.endswith("PartitionedCall"):  # ... and attr "f" of every call node
         node.attr["f"].func.name = rng.choice(FUNCTION_NAMES).format(rng.randint(0, 99), 7)
         if rng.random() < 0.7:
@@ -164,9 +167,11 @@ def _tf_fingerprint(export_dir: Path) -> dict:
 def build(out: Path) -> None:
     rng = random.Random(SEED)
     cases = {}
-    for index in range(CASES):
-        directory = out / f"case_{index:03d}"
-        directory.mkdir()
-        (directory / "saved_model.pb").write_bytes(_make_case(rng, index))
-        cases[directory.name] = _tf_fingerprint(directory)
+    with tempfile.TemporaryDirectory() as scratch:
+        for index in range(CASES):
+            name = f"case_{index:03d}"
+            data = _make_case(rng, index)
+            (out / f"{name}.pb").write_bytes(data)
+            (Path(scratch) / "saved_model.pb").write_bytes(data)
+            cases[name] = _tf_fingerprint(Path(scratch))
     (out / "cases.json").write_text(json.dumps(cases, indent=1, sort_keys=True))

@@ -23,7 +23,9 @@ from pathlib import Path
 import tensorflow as tf
 from _common import setup
 from tensorflow.core.protobuf import fingerprint_pb2
-from tensorflow.python.saved_model.pywrap_saved_model import fingerprinting as tf_fingerprinting
+from tensorflow.python.saved_model.pywrap_saved_model import (
+    fingerprinting as tf_fingerprinting,
+)
 
 TF2_MODELS = ("module", "keras_save", "keras_export", "hash_table")
 TF1_MODELS = ("tf1_pb", "tf1_pbtxt")

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
-
 from _common import Cases, record_function, record_signatures, setup
 
 

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
-
 from _common import Cases, record_tf1_signature, setup, strings
 
 v1 = tf.compat.v1
@@ -28,7 +27,8 @@ WEIGHTS = np.random.RandomState(3).randn(3, 2).astype(np.float32)
 def _signatures(x, words, examples, sparse, y, ids, scores, classes, regression, total):
     sdu = v1.saved_model.signature_def_utils
     return {
-        "serving_default": sdu.predict_signature_def({"x": x, "words": words}, {"y": y, "ids": ids}),
+        "serving_default": sdu.predict_signature_def({"x": x, "words": words},
+                                                     {"y": y, "ids": ids}),
         "classify": sdu.classification_signature_def(examples, classes, scores),
         "regress": sdu.regression_signature_def(examples, regression),
         "sparse_sum": sdu.predict_signature_def({"sp": sparse}, {"total": total}),
@@ -87,7 +87,8 @@ def build(out: Path) -> None:
         for variant, as_text in (("binary", False), ("text", True)):
             _save(out / variant, vocab_file, as_text)
     rng = np.random.RandomState(4)
-    predict = [{"x": rng.randn(2, 3).astype(np.float32), "words": strings(["banana", "zzz", "dátil"])},
+    predict = [{"x": rng.randn(2, 3).astype(np.float32),
+                "words": strings(["banana", "zzz", "dátil"])},
                {"x": np.zeros((0, 3), np.float32), "words": strings([""])}]
     examples = [{"inputs": strings([_example([1.0, 2.0, -1.0]), _example([0.5, 0.0, 3.0])])}]
     cases = Cases()

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
-
 from _common import Cases, record_function, record_signatures, setup
 
 
@@ -30,7 +29,8 @@ def build(out: Path) -> None:
     setup()
     module = Adder()
     module.add_any(tf.constant(1.0), tf.constant(2.0))
-    module.add_any.get_concrete_function(tf.TensorSpec([None], tf.int64), tf.TensorSpec([None], tf.int64))
+    vector = tf.TensorSpec([None], tf.int64)
+    module.add_any.get_concrete_function(vector, vector)
     tf.saved_model.save(module, str(out / "model"), signatures=module.__call__)
     x = np.array([1.0, 2.5, -3.0], np.float32)
     y = np.array([0.5, -2.5, 1e-3], np.float32)

@@ -1,4 +1,4 @@
-"""tf.Module holding a variable of every dtype TensorFlow checkpoints, saved with tf.saved_model.save.
+"""tf.Module with a variable of every dtype TensorFlow checkpoints, saved by tf.saved_model.save.
 
 Covers: float32/64/16, bfloat16, int8/16/32/64, uint8/16/32/64, bool, complex64/128; strings with
 an empty string, 300 bytes, embedded and trailing NULs and UTF-8; a scalar string; an empty [0, 3]
@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
-
 from _common import Cases, record_function, record_signatures, setup, strings
 
 NUMERIC = ("float32", "float64", "float16", "bfloat16", "int8", "int16", "int32", "int64",

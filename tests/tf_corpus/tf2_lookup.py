@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
-
 from _common import Cases, record_function, record_signatures, setup, strings
 
 VOCAB = ["the", "quick", "brown", "fox", "jumps", "ünïcode", "with space"]
@@ -37,7 +36,8 @@ class Lookup(tf.Module):
         self.names = tf.lookup.StaticHashTable(tf.lookup.KeyValueTensorInitializer(
             tf.constant([0, 1, 2, 10], tf.int64), tf.constant(["zero", "one", "two", "ten"])),
             default_value="?")
-        self.mutable = tf.lookup.experimental.MutableHashTable(tf.string, tf.float32, default_value=-1.0)
+        self.mutable = tf.lookup.experimental.MutableHashTable(tf.string, tf.float32,
+                                                               default_value=-1.0)
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="words")])
     def lookup(self, words):

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
-
 from _common import Cases, record_function, record_signatures, setup
 
 F32 = tf.float32
@@ -37,8 +36,8 @@ class ControlFlow(tf.Module):
 
     @tf.function(input_signature=[_spec([], I32, "n")])
     def fibonacci(self, n):
-        _, a, b = tf.while_loop(lambda i, a, b: i < n, lambda i, a, b: (i + 1, b, a + b),
-                                (tf.constant(0), tf.constant(0, tf.int64), tf.constant(1, tf.int64)))
+        start = (tf.constant(0), tf.constant(0, tf.int64), tf.constant(1, tf.int64))
+        _, a, b = tf.while_loop(lambda i, a, b: i < n, lambda i, a, b: (i + 1, b, a + b), start)
         return {"fib": a, "next": b}
 
     @tf.function(input_signature=[_spec([None], F32, "x")])
@@ -52,10 +51,10 @@ class ControlFlow(tf.Module):
 
     @tf.function(input_signature=[_spec([], I32, "branch"), _spec([None], F32, "x")])
     def switch(self, branch, x):
-        switched = tf.switch_case(branch, [lambda: x + 1.0, lambda: x * x, lambda: tf.sqrt(tf.abs(x))],
-                                  default=lambda: tf.zeros_like(x))
-        cased = tf.case([(branch < 1, lambda: tf.reduce_sum(x)), (branch < 2, lambda: tf.reduce_max(x))],
-                        default=lambda: tf.reduce_min(x))
+        branches = [lambda: x + 1.0, lambda: x * x, lambda: tf.sqrt(tf.abs(x))]
+        switched = tf.switch_case(branch, branches, default=lambda: tf.zeros_like(x))
+        pairs = [(branch < 1, lambda: tf.reduce_sum(x)), (branch < 2, lambda: tf.reduce_max(x))]
+        cased = tf.case(pairs, default=lambda: tf.reduce_min(x))
         return {"switched": switched, "cased": cased}
 
     @tf.function(input_signature=[_spec([None, 3], F32, "rows")])
@@ -69,10 +68,14 @@ class ControlFlow(tf.Module):
     def tensor_array(self, n):
         ta = tf.TensorArray(F32, size=0, dynamic_size=True, element_shape=[2])
         for i in tf.range(n):
-            value = tf.cast(i, F32)
-            row = tf.cond(i % 2 == 0, lambda: tf.stack([value, -value]), lambda: tf.stack([value, value * value]))
-            ta = ta.write(i, row)
+            ta = ta.write(i, self._row(i))
         return {"stacked": ta.stack(), "size": ta.size()}
+
+    @staticmethod
+    def _row(i):
+        value = tf.cast(i, F32)
+        return tf.cond(i % 2 == 0, lambda: tf.stack([value, -value]),
+                       lambda: tf.stack([value, value * value]))
 
 
 SIGNATURES = ("cond", "fibonacci", "accumulate", "switch", "map_rows", "tensor_array")

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
-
 from _common import Cases, record_function, record_signatures, setup, strings
 
 S = tf.TensorSpec([None], tf.string, name="s")

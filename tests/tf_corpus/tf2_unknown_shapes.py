@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
-
 from _common import Cases, record_function, record_signatures, setup
 
 
@@ -29,12 +28,13 @@ class UnknownShapes(tf.Module):
                 "tiled": tf.tile(batch[:, :1], [1, 2]), "transposed": tf.transpose(batch),
                 "filled": tf.fill(tf.stack([n, 2]), 0.5), "last_rows": batch[-2:]}
 
-    @tf.function(input_signature=[tf.TensorSpec(None, tf.float32, name="any")])
-    def any_rank(self, any):  # noqa: A002 - the signature input is named "any" on purpose
-        return {"rank": tf.rank(any), "shape": tf.shape(any, out_type=tf.int64), "size": tf.size(any),
-                "total": tf.reduce_sum(any), "doubled": any * 2.0 + 1.0,
-                "expanded": tf.expand_dims(any, 0), "flat": tf.reshape(any, [-1]),
-                "squeezed": tf.squeeze(tf.expand_dims(any, -1), -1)}
+    @tf.function(input_signature=[tf.TensorSpec(None, tf.float32, name="value")])
+    def any_rank(self, value):
+        return {"rank": tf.rank(value), "shape": tf.shape(value, out_type=tf.int64),
+                "size": tf.size(value),
+                "total": tf.reduce_sum(value), "doubled": value * 2.0 + 1.0,
+                "expanded": tf.expand_dims(value, 0), "flat": tf.reshape(value, [-1]),
+                "squeezed": tf.squeeze(tf.expand_dims(value, -1), -1)}
 
     @tf.function(input_signature=[tf.TensorSpec(None, tf.int32, name="a"),
                                   tf.TensorSpec([None, None], tf.int32, name="b")])
@@ -50,17 +50,18 @@ def build(out: Path) -> None:
         "broadcast": module.broadcast})
     rng = np.random.RandomState(8)
     batched = [{"batch": rng.randn(n, 3).astype(np.float32)} for n in (1, 4, 0)]
-    anys = [{"any": np.asarray(rng.randn(*shape), np.float32)}
+    anys = [{"value": np.asarray(rng.randn(*shape), np.float32)}
             for shape in ((), (5,), (2, 3), (2, 1, 3, 2), (0, 4))]
-    broadcast = [{"a": np.int32(5), "b": np.arange(6, dtype=np.int32).reshape(2, 3)},
-                 {"a": np.array([1, -1, 2], np.int32), "b": np.arange(6, dtype=np.int32).reshape(2, 3)},
-                 {"a": np.ones((4, 1, 1), np.int32), "b": np.arange(3, dtype=np.int32).reshape(3, 1)}]
+    grid = np.arange(6, dtype=np.int32).reshape(2, 3)
+    broadcast = [{"a": np.int32(5), "b": grid},
+                 {"a": np.array([1, -1, 2], np.int32), "b": grid},
+                 {"a": np.ones((4, 1, 1), np.int32), "b": grid[:1].reshape(3, 1)}]
     cases = Cases()
     loaded = record_signatures(cases, out, "model", {
         "serving_default": batched, "any_rank": anys, "broadcast": broadcast})
     for feed in batched[:2]:
         record_function(cases, loaded, "model", "batched", kwargs=feed)
     for feed in anys:
-        record_function(cases, loaded, "model", "any_rank", args=[feed["any"]])
+        record_function(cases, loaded, "model", "any_rank", args=[feed["value"]])
     record_function(cases, loaded, "model", "broadcast", kwargs=broadcast[2])
     cases.write(out)

@@ -1,1 +1,1 @@
-"""The ``savedmodel`` command line: ``main.py`` parses, ``inspect.py`` queries, ``render.py`` prints."""
+"""The ``savedmodel`` command: ``main`` parses, ``inspect`` queries, ``render`` prints."""

@@ -18,16 +18,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from savedmodel._proto import meta_graph_pb2, saved_model_pb2, struct_pb2, types_pb2
+from savedmodel._proto import graph_pb2, meta_graph_pb2, saved_model_pb2, struct_pb2, types_pb2
 from savedmodel.errors import FormatError, NotFoundError, SavedModelError
 from savedmodel.format import dtypes
 from savedmodel.format.bundle import BundleReader
 from savedmodel.format.saved_model_file import read_saved_model, variables_prefix
 
 __all__ = [
-    "read_saved_model", "tag_sets", "parse_tag_set", "format_tag_set", "meta_graph",
-    "tensor_info", "dtype_enum_name", "signature", "signatures", "ops_used", "meta_graph_info",
-    "meta_graphs", "saved_functions", "decode_structure", "variables",
+    "ConcreteFunctionInfo", "DTypeValue", "FunctionInfo", "FunctionListing", "MetaGraphInfo",
+    "OpaqueValue", "ShapeValue", "SignatureInfo", "TensorInfo", "TensorSpecValue", "TypeSpecValue",
+    "VariableInfo", "decode_structure", "dtype_enum_name", "format_tag_set", "meta_graph",
+    "meta_graph_info", "meta_graphs", "ops_used", "parse_tag_set", "read_saved_model",
+    "saved_functions", "signature", "signatures", "tag_sets", "tensor_info", "variables",
 ]
 
 # Graph nodes whose ``f`` attribute names the called function (meta_graph.ops_used_by_graph_def).
@@ -39,7 +41,7 @@ _CALL_OPS = ("PartitionedCall", "StatefulPartitionedCall")
 
 @dataclass(frozen=True)
 class TensorInfo:
-    """One input or output of a SignatureDef; ``shape`` is None for unknown rank, -1 per unknown dim."""
+    """A SignatureDef input or output; ``shape`` None for unknown rank, -1 per unknown dim."""
 
     name: str
     dtype: str
@@ -69,8 +71,8 @@ class MetaGraphInfo:
 class ConcreteFunctionInfo:
     """One traced function: its library name and the arguments it is callable with.
 
-    ``args``/``kwargs`` are the decoded ``canonicalized_input_signature`` (None when the object graph
-    has none); ``arg_keywords`` are a bare concrete function's ``argument_keywords``.
+    ``args``/``kwargs`` are the decoded ``canonicalized_input_signature`` (None when the object
+    graph has none); ``arg_keywords`` are a bare concrete function's ``argument_keywords``.
     """
 
     name: str
@@ -157,14 +159,15 @@ class TensorSpecValue:
 
 @dataclass(frozen=True)
 class TypeSpecValue:
-    """A composite ``tf.TypeSpec`` by class name and its serialized state (``TypeSpec._serialize``)."""
+    """A composite ``tf.TypeSpec``: class name and serialized state (``TypeSpec._serialize``)."""
 
     class_name: str
     state: Any
 
     def __repr__(self) -> str:
-        if self.class_name == "VariableSpec" and isinstance(self.state, tuple) and len(self.state) == 4:
-            shape, dtype, trainable, alias_id = self.state
+        state = self.state
+        if self.class_name == "VariableSpec" and isinstance(state, tuple) and len(state) == 4:
+            shape, dtype, trainable, alias_id = state
             return (f"VariableSpec(shape={shape}, dtype={dtype!r}, trainable={trainable!r}, "
                     f"alias_id={alias_id!r})")
         return f"{self.class_name}{self.state!r}"
@@ -185,7 +188,7 @@ class OpaqueValue:
     __str__ = __repr__
 
 
-# --- Reading -------------------------------------------------------------------------------------
+# --- Meta graphs and signatures ---------------------------------------------------------------
 
 
 def tag_sets(saved_model: saved_model_pb2.SavedModel) -> list[tuple[str, ...]]:
@@ -194,12 +197,20 @@ def tag_sets(saved_model: saved_model_pb2.SavedModel) -> list[tuple[str, ...]]:
 
 
 def parse_tag_set(text: str) -> frozenset[str]:
-    """``"serve,gpu"`` -> ``{"serve", "gpu"}``; blanks dropped, so ``""`` is the empty tag set."""
+    """``--tag_set`` text as a set of tags; blanks dropped, so ``""`` is the empty tag set.
+
+    >>> sorted(parse_tag_set("serve, gpu,"))
+    ['gpu', 'serve']
+    """
     return frozenset(tag.strip() for tag in text.split(",") if tag.strip())
 
 
 def format_tag_set(tags: Iterable[str]) -> str:
-    """A tag set as saved_model_cli lists it: sorted, joined by ``", "``."""
+    """A tag set as saved_model_cli lists it: sorted, joined by ``", "``.
+
+    >>> format_tag_set(["serve", "gpu"])
+    'gpu, serve'
+    """
     return ", ".join(sorted(tags))
 
 
@@ -243,8 +254,9 @@ def signature(mg: meta_graph_pb2.MetaGraphDef, key: str) -> SignatureInfo:
     """
     if key not in mg.signature_def:
         keys = ", ".join(sorted(mg.signature_def))
+        tags = format_tag_set(mg.meta_info_def.tags)
         raise NotFoundError(f'Could not find signature "{key}" in the MetaGraphDef with tag-set '
-                            f"{format_tag_set(mg.meta_info_def.tags)!r}. Please choose from: {keys}.")
+                            f"{tags!r}. Please choose from: {keys}.")
     proto = mg.signature_def[key]
     return SignatureInfo(
         key=key,
@@ -259,7 +271,7 @@ def signatures(mg: meta_graph_pb2.MetaGraphDef) -> tuple[SignatureInfo, ...]:
     return tuple(signature(mg, key) for key in sorted(mg.signature_def))
 
 
-def ops_used(graph_def: Any) -> tuple[str, ...]:
+def ops_used(graph_def: graph_pb2.GraphDef) -> tuple[str, ...]:
     """The op types a GraphDef uses, sorted: what ``saved_model_cli show --list_ops`` lists.
 
     Like TF's ``ops_used_by_graph_def``: the graph's nodes, then recursively every library function
@@ -278,7 +290,7 @@ def ops_used(graph_def: Any) -> tuple[str, ...]:
 
     def visit(node: Any) -> None:
         mark(node.op)
-        if node.op in _CALL_OPS:
+        if node.op in _CALL_OPS and "f" in node.attr:  # a missing key would be inserted
             mark(node.attr["f"].func.name)
 
     for node in graph_def.node:
@@ -305,7 +317,7 @@ def meta_graphs(saved_model: saved_model_pb2.SavedModel) -> tuple[MetaGraphInfo,
 
 
 def saved_functions(saved_model: saved_model_pb2.SavedModel) -> FunctionListing | None:
-    """The functions attached to the root object, sorted by attribute name; None without object graph.
+    """The functions attached to the root object, by attribute name; None without object graph.
 
     TF loads the model to list them; it fails (and prints N/A) when there is more than one meta
     graph, because ``tf.saved_model.load`` then needs ``tags=``. Concrete functions keep the order
@@ -342,15 +354,18 @@ def _root_child_functions(graph: Any, node_id: int) -> tuple[ConcreteFunctionInf
     return None
 
 
-def _concrete_function(graph: Any, name: str, arg_keywords: Iterable[str] = ()) -> ConcreteFunctionInfo:
+def _concrete_function(graph: Any, name: str,
+                       arg_keywords: Iterable[str] = ()) -> ConcreteFunctionInfo:
     """Decodes ``concrete_functions[name].canonicalized_input_signature`` into (args, kwargs)."""
     args = kwargs = None
-    if name in graph.concrete_functions:
-        signature_value = decode_structure(graph.concrete_functions[name].canonicalized_input_signature)
-        if isinstance(signature_value, tuple) and len(signature_value) == 2:
-            args, kwargs = tuple(signature_value[0]), dict(signature_value[1])
+    saved = graph.concrete_functions.get(name)
+    if saved is not None and saved.HasField("canonicalized_input_signature"):
+        decoded = decode_structure(saved.canonicalized_input_signature)
+        if (isinstance(decoded, tuple) and len(decoded) == 2
+                and isinstance(decoded[0], (tuple, list)) and isinstance(decoded[1], dict)):
+            args, kwargs = tuple(decoded[0]), decoded[1]
         else:
-            args = (OpaqueValue(type(signature_value).__name__,
+            args = (OpaqueValue(type(decoded).__name__,
                                 "canonicalized_input_signature is not an (args, kwargs) pair"),)
     return ConcreteFunctionInfo(name=name, args=args, kwargs=kwargs,
                                 arg_keywords=tuple(arg_keywords))
@@ -375,8 +390,8 @@ def decode_structure(value: struct_pb2.StructuredValue) -> Any:
         return {key: decode_structure(fields[key]) for key in sorted(fields)}
     if kind == "named_tuple_value":
         pairs = [(p.key, decode_structure(p.value)) for p in value.named_tuple_value.values]
-        cls = collections.namedtuple(value.named_tuple_value.name or "NamedTuple",  # type: ignore[misc]
-                                     [k for k, _ in pairs], rename=True)
+        name = value.named_tuple_value.name or "NamedTuple"
+        cls = collections.namedtuple(name, [k for k, _ in pairs], rename=True)  # type: ignore[misc]
         return cls(*(v for _, v in pairs))
     if kind == "tensor_shape_value":
         return _shape(value.tensor_shape_value)
@@ -399,11 +414,12 @@ def _opaque(value: struct_pb2.StructuredValue, kind: str | None) -> Any:
         name = spec.type_spec_class_name or _TYPE_SPEC_CLASSES.get(spec.type_spec_class, "TypeSpec")
         if spec.type_spec_class in _TYPE_SPEC_CLASSES:
             return TypeSpecValue(name, decode_structure(spec.type_state))
-        return OpaqueValue(name, "shown once savedmodel has its type-spec registry")
+        return OpaqueValue(name, "savedmodel cannot show this value before it has a type-spec "
+                                 "registry")
     names = {"bounded_tensor_spec_value": "BoundedTensorSpec", "tensor_value": "Tensor",
              "numpy_value": "ndarray"}
     return OpaqueValue(names.get(kind or "", "StructuredValue"),
-                       "shown once savedmodel has its tensor runtime")
+                       "savedmodel cannot show this value before it has its tensor runtime")
 
 
 # TypeSpec classes whose repr TF derives from their serialized state alone.

@@ -34,8 +34,8 @@ $savedmodel show --dir /tmp/saved_model --tag_set serve
 For a MetaGraphDef with multiple tags in the tag-set, all tags must be passed in, separated by ',':
 $savedmodel show --dir /tmp/saved_model --tag_set serve,gpu
 
-To show all inputs and outputs TensorInfo for a specific SignatureDef specified by the SignatureDef \
-key in a MetaGraph.
+To show all inputs and outputs TensorInfo for a specific SignatureDef specified by the \
+SignatureDef key in a MetaGraph.
 $savedmodel show --dir /tmp/saved_model --tag_set serve --signature_def serving_default
 
 To show all ops in a MetaGraph.
@@ -113,7 +113,7 @@ def _add_show(commands: Any) -> None:
                       help="list every checkpoint tensor: key, dtype, shape, bytes")
     show.add_argument("--json", action="store_true",
                       help="print the same information as one JSON object")
-    show.set_defaults(func=_show)
+    show.set_defaults(func=_show, command_parser=show)
 
 
 # Subcommand name -> function adding its parser (``run`` and ``scan`` join with the runtime).
@@ -161,7 +161,8 @@ def _tag_sets(saved_model: Any, list_ops: bool) -> list[_Section]:
     if list_ops:
         sections.append((None, None, render.LIST_OPS_NEEDS_TAG_SET))
     found = [list(tags) for tags in inspect.tag_sets(saved_model)]
-    return sections + [("tag_sets", found, render.tag_sets(found))]
+    sections.append(("tag_sets", found, render.tag_sets(found)))
+    return sections
 
 
 def _tag_set_views(saved_model: Any, args: argparse.Namespace) -> list[_Section]:
@@ -192,9 +193,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Runs ``savedmodel`` with ``argv`` (default ``sys.argv[1:]``) and returns the exit code."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
         if args.command is None:
             parser.error(f"no command given: expected one of: {', '.join(_COMMANDS)}.")
+        if extra:  # reported by the subcommand, so the usage shown is the one to fix
+            args.command_parser.error(f"unrecognized arguments: {' '.join(extra)}")
     except _UsageError as error:
         return _usage_error(error)
     except _ParserExit as done:

@@ -63,7 +63,8 @@ def signature(sig: SignatureInfo, indent: int = 0) -> str:
 def _tensor_info(info: TensorInfo, indent: int) -> list[str]:
     pad = "  " * indent
     shape = "unknown_rank" if info.shape is None else "(" + ", ".join(map(str, info.shape)) + ")"
-    return [f"{pad}    dtype: {info.dtype}", f"{pad}    shape: {shape}", f"{pad}    name: {info.name}"]
+    return [f"{pad}    dtype: {info.dtype}", f"{pad}    shape: {shape}",
+            f"{pad}    name: {info.name}"]
 
 
 def ops(tags: Sequence[str], op_names: Iterable[str]) -> str:
@@ -127,9 +128,6 @@ def _arguments(arguments: Iterable[Any], label: str) -> str:
             lines.append(f"{pad}  {element}")
         elif isinstance(element, TensorSpecValue):
             lines.append(f"{pad}  {element.name}: {element!r}")
-        elif isinstance(element, OpaqueValue):
-            lines.append(f"{pad}  DType: {element.type_name}")
-            lines.append(f"{pad}  Value: {element} (savedmodel cannot show it yet)")
         elif isinstance(element, dict):
             items = "".join(f"'{key}': {_quoted(value)}, " for key, value in element.items())
             lines += [f"{pad}  DType: dict", f"{pad}  Value: {{{items}\b\b}}"]
@@ -154,6 +152,8 @@ def _quoted(value: Any) -> str:
 def _type_name(value: Any) -> str:
     if isinstance(value, TypeSpecValue):
         return value.class_name
+    if isinstance(value, OpaqueValue):
+        return value.type_name
     names = {ShapeValue: "TensorShape", DTypeValue: "DType"}
     return names.get(type(value), type(value).__name__)
 

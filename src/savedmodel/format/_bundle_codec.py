@@ -2,15 +2,17 @@
 
 The file-level reader and writer are in ``savedmodel.format.bundle``, whose docstring is the format
 spec; this module holds the per-structure codecs they share, in matched pairs
-(``decode_header``/``encode_header``, ``decode_strings``/``encode_strings``, ...), and the checks that
-make every field safe to use: dtype enum, rank and dimensions, element count, shard id, offset, size,
-slice extents and CRC32C.
+(``decode_header``/``encode_header``, ``decode_strings``/``encode_strings``, ...), and the checks
+that make every field safe to use: dtype enum, rank and dimensions, element count, shard id, offset,
+size, slice extents and CRC32C.
 
 May import: ``savedmodel._proto``, ``savedmodel.errors``, the sibling ``format`` modules, numpy.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import os
 import sys
 import threading
@@ -43,7 +45,7 @@ TENSOR_BUNDLE_MIN_CONSUMER = 0
 HEADER_KEY = b""
 MAX_RANK = 254  # TensorShape::MaxDimensions()
 _INT64_MAX = (1 << 63) - 1
-_PARALLEL_CRC_BYTES = 64 << 20  # checksum larger tensors on several threads
+_PARALLEL_CRC_CHUNK = 16 << 20  # split checksums of tensors of at least two such chunks
 HOST_BIG_ENDIAN = sys.byteorder == "big"
 
 
@@ -110,7 +112,8 @@ def encode_header(num_shards: int) -> bytes:
     header = tensor_bundle_pb2.BundleHeaderProto(num_shards=num_shards)
     header.version.producer = TENSOR_BUNDLE_VERSION
     header.version.min_consumer = TENSOR_BUNDLE_MIN_CONSUMER
-    return header.SerializeToString(deterministic=True)
+    serialized: bytes = header.SerializeToString(deterministic=True)
+    return serialized
 
 
 def decode_entry(key: bytes, value: bytes, path: str, num_shards: int) -> Entry:
@@ -123,7 +126,7 @@ def decode_entry(key: bytes, value: bytes, path: str, num_shards: int) -> Entry:
         raise FormatError(f"{where}: not a valid BundleEntryProto.") from None
     dtype = _checked_dtype(proto.dtype, where)
     shape = _checked_shape(proto.shape, where)
-    num_elements = int(np.prod(shape, dtype=object)) if shape else 1
+    num_elements = math.prod(shape)
     if num_elements > _INT64_MAX:
         raise FormatError(f"{where}: shape {shape} has {num_elements} elements, more than int64.")
     extents = tuple(_checked_extents(s, shape, f"{where}: slices[{i}]")
@@ -200,7 +203,7 @@ def slice_index(extents: Extents, shape: Sequence[int]) -> tuple[slice, ...]:
 
 
 def _decode_lengths(buf: np.ndarray, count: int, where: str) -> tuple[np.ndarray, int]:
-    """``count`` varint64 lengths at the start of ``buf``, decoded at once: (lengths, bytes used)."""
+    """The ``count`` varint64 lengths at the start of ``buf``, vectorized: (lengths, bytes used)."""
     if count == 0:
         return np.zeros(0, np.uint64), 0
     head = buf[:10 * count]
@@ -248,11 +251,9 @@ def decode_strings(raw: memoryview, entry: Entry, verify: bool, big_endian: bool
         crc = checksum.extend(checksum.extend(crc, raw[used:used + 4]), raw[used + 4:])
         check_crc(entry, crc, where)
     data = bytes(raw[used + 4:])
-    bounds = np.zeros(entry.num_elements + 1, np.int64)
-    np.cumsum(lengths.astype(np.int64), out=bounds[1:])  # fits: the total matched the entry size
-    bounds = bounds.tolist()
+    ends = np.cumsum(lengths.astype(np.int64)).tolist()  # fits: the total matched the entry size
     out = np.empty(entry.num_elements, dtype=object)
-    out[:] = [data[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    out[:] = [data[a:b] for a, b in zip([0, *ends[:-1]], ends)]
     return out.reshape(entry.shape)
 
 
@@ -291,25 +292,43 @@ def check_crc(entry: Entry, crc: int, where: str) -> None:
 
 _POOL: ThreadPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
+_CRC_THREADS = max(2, min(8, os.cpu_count() or 1))
 
 
-def _pool() -> ThreadPoolExecutor:
+def crc_pool() -> ThreadPoolExecutor:
+    """The shared worker threads that checksum large tensors."""
     global _POOL
     with _POOL_LOCK:
         if _POOL is None:
-            _POOL = ThreadPoolExecutor(max_workers=max(2, min(8, os.cpu_count() or 1)),
+            _POOL = ThreadPoolExecutor(max_workers=_CRC_THREADS,
                                        thread_name_prefix="savedmodel-crc")
         return _POOL
 
 
 def crc_of(raw: memoryview) -> int:
-    """CRC32C of ``raw``; big buffers are split across threads (the crc32c package drops the GIL)."""
-    if len(raw) < _PARALLEL_CRC_BYTES:
+    """CRC32C of ``raw``; buffers of several MiB are split across threads (crc32c drops the GIL).
+
+    This thread and the workers claim chunks from one counter, so a worker that the OS has not yet
+    scheduled never makes this thread wait: it simply finds no chunk left.
+    """
+    count = min(4 * _CRC_THREADS, len(raw) // _PARALLEL_CRC_CHUNK)
+    if count < 2:
         return checksum.value(raw)
-    parts = max(2, min(8, os.cpu_count() or 1))
-    step = -(-len(raw) // parts)
+    step = -(-len(raw) // count)
     chunks = [raw[i:i + step] for i in range(0, len(raw), step)]
-    crcs = list(_pool().map(checksum.value, chunks))
+    crcs = [0] * len(chunks)
+    claims = itertools.count()  # next() is atomic under the GIL
+
+    def work() -> None:
+        for i in iter(claims.__next__, len(chunks)):
+            if i >= len(chunks):
+                return
+            crcs[i] = checksum.value(chunks[i])
+
+    helpers = [crc_pool().submit(work) for _ in range(min(_CRC_THREADS, len(chunks)) - 1)]
+    work()
+    for helper in helpers:
+        helper.result()
     crc = crcs[0]
     for part, chunk in zip(crcs[1:], chunks[1:]):
         crc = checksum.combine(crc, part, len(chunk))
@@ -357,20 +376,7 @@ def set_shape(entry: Any, shape: Sequence[int]) -> None:
 def parse_slice_spec(spec: str | Sequence[tuple[int, int | None]],
                      full_shape: tuple[int, ...]) -> Extents:
     """(start, length) per dimension, length -1 for a full extent (TF's TensorSlice)."""
-    if isinstance(spec, str):
-        pairs: list[tuple[int, int | None]] = []
-        for part in spec.split(":") if spec else []:
-            if part == "-":
-                pairs.append((0, None))
-                continue
-            start, _, length = part.partition(",")
-            try:
-                pairs.append((int(start), int(length)))
-            except ValueError:
-                raise InvalidArgumentError(f"Bad slice spec {spec!r}: expected 'start,length' or "
-                                           f"'-' per dimension, separated by ':'.") from None
-    else:
-        pairs = list(spec)
+    pairs = _parse_slice_string(spec) if isinstance(spec, str) else list(spec)
     if len(pairs) != len(full_shape):
         raise InvalidArgumentError(f"Slice spec {spec!r} has {len(pairs)} dimensions; the full "
                                    f"shape {full_shape} has {len(full_shape)}.")
@@ -386,3 +392,19 @@ def parse_slice_spec(spec: str | Sequence[tuple[int, int | None]],
         else:
             extents.append((int(start), int(length)))
     return tuple(extents)
+
+
+def _parse_slice_string(spec: str) -> list[tuple[int, int | None]]:
+    """TF's slice syntax: ``start,length`` or ``-`` per dimension, joined by ``:``."""
+    pairs: list[tuple[int, int | None]] = []
+    for part in spec.split(":") if spec else []:
+        if part == "-":
+            pairs.append((0, None))
+            continue
+        start, _, length = part.partition(",")
+        try:
+            pairs.append((int(start), int(length)))
+        except ValueError:
+            raise InvalidArgumentError(f"Bad slice spec {spec!r}: expected 'start,length' or '-' "
+                                       "per dimension, separated by ':'.") from None
+    return pairs

@@ -15,7 +15,8 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from typing import BinaryIO, Iterator
+from collections.abc import Iterator
+from typing import BinaryIO
 
 
 def temp_path_for(path: str | os.PathLike[str]) -> str:
@@ -59,7 +60,7 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> str:
-    """Writes ``data`` to ``path`` atomically (temp file, flush, fsync, rename) and returns the path.
+    """Writes ``data`` to ``path`` atomically (temp file, flush, fsync, rename); returns the path.
 
     Args:
         path: the final file name; its directory must exist.

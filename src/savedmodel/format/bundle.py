@@ -13,27 +13,30 @@ Index keys (bytewise sorted):
 
 - ``""`` (MUST be present, so first): a ``BundleHeaderProto`` ``{num_shards, endianness, version}``.
   TensorFlow writes ``08 01 1a 02 08 01`` for one little-endian shard (producer 1).
-- every tensor name: a ``BundleEntryProto`` ``{dtype, shape, shard_id, offset, size, crc32c, slices}``;
-  ``crc32c`` is the masked CRC32C (savedmodel.format.checksum) of the tensor's ``size`` bytes at
-  ``offset`` in shard ``shard_id``. ``shape`` is always written (``12 00`` for a scalar).
-- a partitioned tensor has a *full entry* (dtype, full shape, one ``TensorSliceProto`` per stored slice,
-  no data) and one ordinary entry per slice under an OrderedCode key (savedmodel.format.ordered_code);
-  those keys start with byte 00 and are skipped when listing tensor names.
+- every tensor name: a ``BundleEntryProto``
+  ``{dtype, shape, shard_id, offset, size, crc32c, slices}``; ``crc32c`` is the masked CRC32C
+  (savedmodel.format.checksum) of the tensor's ``size`` bytes at ``offset`` in shard ``shard_id``.
+  ``shape`` is always written (``12 00`` for a scalar).
+- a partitioned tensor has a *full entry* (dtype, full shape, one ``TensorSliceProto`` per stored
+  slice, no data) and one ordinary entry per slice under an OrderedCode key
+  (savedmodel.format.ordered_code); those keys start with byte 00 and are skipped when listing
+  tensor names.
 
 Data layout per tensor (no header, no padding unless the writer asks for an alignment):
 
-- numeric and bool: raw row-major element bytes in the header's byte order (little-endian in practice);
-  ``size`` MUST equal elements x itemsize.
-- DT_STRING with N elements: ``varint64 len[i]`` x N | masked CRC32C of the lengths, each taken as a
-  uint32 LE (uint64 LE above 2**32-1) | the string bytes. The entry CRC continues the length CRC over
-  the 4 stored checksum bytes, then the string bytes.
+- numeric and bool: raw row-major element bytes in the header's byte order (little-endian in
+  practice); ``size`` MUST equal elements x itemsize.
+- DT_STRING with N elements: ``varint64 len[i]`` x N | masked CRC32C of the lengths, each taken as
+  a uint32 LE (uint64 LE above 2**32-1) | the string bytes. The entry CRC continues the length CRC
+  over the 4 stored checksum bytes, then the string bytes.
 - DT_VARIANT (serialized C++ objects): refused by this reader; DT_RESOURCE is never stored.
 
 Readers MUST check the header's version (``producer >= 0``, ``min_consumer <= 1``, 1 not among
 ``bad_consumers``) and byte-swap numeric data when the endianness differs from the host's. Every
-offset, size, shard id, dtype, dimension and CRC is checked here before use, and nothing is allocated
-beyond what the files hold. Writers add tensors to one data file in call order and write the index
-last, sorted, through temporary names and renames, so a reader never sees a half-written bundle.
+offset, size, shard id, dtype, dimension and CRC is checked here before use, and nothing is
+allocated beyond what the files hold. Writers add tensors to one data file in call order and write
+the index last, sorted, through temporary names and renames, so a reader never sees a half-written
+bundle.
 
 May import: ``savedmodel._proto``, ``savedmodel.errors``, the sibling ``format`` modules, numpy.
 """
@@ -43,6 +46,7 @@ from __future__ import annotations
 import mmap
 import os
 import random
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -60,6 +64,13 @@ from savedmodel.format import _bundle_codec as codec
 from savedmodel.format import checksum, dtypes, ordered_code
 from savedmodel.format._bundle_codec import TENSOR_BUNDLE_VERSION, is_slice_key
 from savedmodel.format.table import TableReader, TableWriter
+
+_WRITE_BUFFER = 64 << 10  # coalesces small tensors; larger ones go straight to write(2), uncopied
+_OVERLAP_CRC_BYTES = 1 << 20  # checksum larger tensors on a worker thread while writing them
+
+# Linux's MADV_POPULATE_READ (5.14+; the mmap module does not name it before Python 3.13).
+_MADV_POPULATE_READ = getattr(mmap, "MADV_POPULATE_READ", 22) if sys.platform == "linux" else 0
+_POPULATE_WINDOW = 8 << 20  # a multiple of the page size
 
 __all__ = ["TENSOR_BUNDLE_VERSION", "BundleReader", "BundleWriter", "data_filename",
            "index_filename", "is_slice_key"]
@@ -84,23 +95,46 @@ class _Shard:
 
     def __init__(self, path: str) -> None:
         self.path = path
+        self._populated: set[int] = set()
         try:
             with open(path, "rb") as f:
                 self.size = os.fstat(f.fileno()).st_size
                 self.map: mmap.mmap | None = (
                     mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if self.size else None)
         except FileNotFoundError:
-            raise NotFoundError(f"{path}: data file of the bundle not found. A checkpoint needs its "
-                                ".index and every .data-*-of-* shard.") from None
+            raise NotFoundError(f"{path}: data file of the bundle not found. A checkpoint needs "
+                                "its .index and every .data-*-of-* shard.") from None
 
-    def region(self, entry: codec.Entry, where: str) -> memoryview:
+    def region(self, entry: codec.Entry, where: str, populate: bool = False) -> memoryview:
+        """The entry's bytes, checked to lie in the file; ``populate`` maps them all at once."""
         offset, size = entry.proto.offset, entry.proto.size
         if offset + size > self.size:
-            raise BadOffsetError(f"{where}: offset {offset} + size {size} = {offset + size} exceeds "
-                                 f"data file size {self.size} of {self.path}.")
+            raise BadOffsetError(f"{where}: offset {offset} + size {size} = {offset + size} "
+                                 f"exceeds data file size {self.size} of {self.path}.")
         if self.map is None:
             return memoryview(b"")
+        if populate and _MADV_POPULATE_READ and size:
+            self._populate(offset, size)
         return memoryview(self.map)[offset:offset + size]
+
+    def _populate(self, offset: int, size: int) -> None:
+        """Maps the windows under ``[offset, offset + size)``, one call each, not a fault a page.
+
+        Reading a whole checkpoint is then bound by the checksum, not by page faults; a window is
+        a few MiB, so reading one tensor maps little more than that tensor.
+        """
+        assert self.map is not None
+        first, last = offset // _POPULATE_WINDOW, (offset + size - 1) // _POPULATE_WINDOW
+        for window in range(first, last + 1):
+            if window in self._populated:
+                continue
+            self._populated.add(window)
+            start = window * _POPULATE_WINDOW
+            length = min(_POPULATE_WINDOW, self.size - start)
+            try:
+                self.map.madvise(_MADV_POPULATE_READ, start, length)
+            except OSError:
+                return  # kernels before 5.14: the pages fault in as they are read
 
     def close(self) -> None:
         if self.map is not None:
@@ -125,10 +159,19 @@ class BundleReader:
       NotFoundError: the index file does not exist.
       FormatError: the index is corrupt (TruncatedFileError, ChecksumMismatchError, ...).
 
-    Example::
+    Example:
 
-        >>> with BundleReader("model/variables/variables") as reader:   # doctest: +SKIP
-        ...     kernel = reader.read("dense/kernel/.ATTRIBUTES/VARIABLE_VALUE")
+        >>> import tempfile, numpy as np
+        >>> prefix = tempfile.mkdtemp() + "/variables"
+        >>> with BundleWriter(prefix) as writer:
+        ...     writer.add("kernel", np.eye(2, dtype=np.float32))
+        ...     writer.add("names", np.array([b"a", b"b\\x00"], dtype=object))
+        >>> with BundleReader(prefix) as reader:
+        ...     print(reader.keys(), reader.dtype("kernel"), reader.shape("kernel"))
+        ...     print(reader.read("kernel"), reader.read("names"))
+        ['kernel', 'names'] tf.float32 (2, 2)
+        [[1. 0.]
+         [0. 1.]] [b'a' b'b\\x00']
     """
 
     def __init__(self, prefix: str | os.PathLike[str], *, verify_checksums: bool = True) -> None:
@@ -205,7 +248,8 @@ class BundleReader:
             if entry.extents:
                 continue
             dims = ",".join(str(d) for d in entry.shape)
-            lines.append(key + f" ({types_pb2.DataType.Name(entry.dtype.enum)}) [{dims}]\n".encode())
+            type_name = types_pb2.DataType.Name(entry.dtype.enum)
+            lines.append(key + f" ({type_name}) [{dims}]\n".encode())
         return b"".join(lines)
 
     # -- data ------------------------------------------------------------------------------
@@ -242,8 +286,8 @@ class BundleReader:
         if entry.dtype.numpy is None:
             raise UnimplementedError(f"{where}: dtype {entry.dtype.name} has no NumPy type here "
                                      "(install a newer ml_dtypes).")
-        raw = self._shard(entry.proto.shard_id).region(entry, where)
         verify = self.verify_checksums and entry.key not in self._verified
+        raw = self._shard(entry.proto.shard_id).region(entry, where, populate=verify)
         if entry.dtype.is_string:
             value = codec.decode_strings(raw, entry, verify, self._swap, where)
         else:
@@ -293,8 +337,9 @@ class BundleReader:
                 raise FormatError(f"{where}: slice {i} {extents}: its slice entry is missing from "
                                   "the index.") from None
             if part.extents or part.dtype != entry.dtype or part.shape != shape:
-                raise FormatError(f"{self._where(part)}: slice {i} of {codec.key_text(entry.key)!r}: "
-                                  f"expected a plain {entry.dtype.name} entry of shape {shape}, got "
+                raise FormatError(f"{self._where(part)}: slice {i} of "
+                                  f"{codec.key_text(entry.key)!r}: expected a plain "
+                                  f"{entry.dtype.name} entry of shape {shape}, got "
                                   f"{part.dtype.name} {part.shape}.")
             self._shard(part.proto.shard_id).region(part, self._where(part)).release()
             volume += part.num_elements
@@ -303,6 +348,11 @@ class BundleReader:
             raise InvalidArgumentError(f"{where}: does not have sufficient slices for partitioned "
                                        f"tensor: they cover {volume} of {entry.num_elements} "
                                        "elements.")
+        claimed = sum(part.proto.size for _, part in parts)
+        available = sum(self._shard(s).size for s in {part.proto.shard_id for _, part in parts})
+        if claimed > available:  # slices sharing bytes must not inflate the tensor beyond the files
+            raise FormatError(f"{where}: slices claim {claimed} bytes, more than the {available} "
+                              "bytes of their data files.")
         return parts
 
     # -- lifetime --------------------------------------------------------------------------
@@ -341,10 +391,18 @@ class BundleWriter:
         this many bytes (a larger tensor gets a file of its own). None: one data file.
       data_alignment: pad each tensor with zeros to a multiple of this many bytes (TF option).
 
-    Example::
+    Example:
 
-        >>> with BundleWriter(tmp / "ckpt") as writer:   # doctest: +SKIP
-        ...     writer.add("w", np.ones((2, 2), np.float32))
+        >>> import os, tempfile, numpy as np
+        >>> prefix = os.path.join(tempfile.mkdtemp(), "ckpt")
+        >>> with BundleWriter(prefix) as writer:
+        ...     writer.add("w", np.array([[1, 2], [3, 4]], np.int32))
+        ...     writer.add_slice("part", (4,), "2,2", np.array([3.0, 4.0], np.float32))
+        ...     writer.add_slice("part", (4,), [(0, 2)], np.array([1.0, 2.0], np.float32))
+        >>> sorted(os.listdir(os.path.dirname(prefix)))
+        ['ckpt.data-00000-of-00001', 'ckpt.index']
+        >>> BundleReader(prefix).read("part")
+        array([1., 2., 3., 4.], dtype=float32)
     """
 
     def __init__(self, prefix: str | os.PathLike[str], *, max_shard_size: int | None = None,
@@ -368,7 +426,7 @@ class BundleWriter:
         path = f"{self.prefix}.data-{len(self._temp_paths):05d}{self._suffix}"
         self._temp_paths.append(path)
         self._size = 0
-        return open(path, "wb", buffering=8 << 20)
+        return open(path, "wb", buffering=_WRITE_BUFFER)
 
     def add(self, key: str | bytes, value: Any, dtype: Any = None) -> None:
         """Streams one tensor to the data file.
@@ -382,27 +440,40 @@ class BundleWriter:
         tf_dtype, array = codec.as_tensor(value, dtype)
         if tf_dtype.is_string:
             lengths, data, crc = codec.encode_strings(array)
-            chunks: list[Any] = [lengths, data]
+            nbytes = len(lengths) + len(data)
+            self._start_shard_if_full(nbytes)
+            self._out.write(lengths)
+            self._out.write(data)
         else:
-            flat = array.reshape(-1).view(np.uint8)
-            chunks, crc = [flat], codec.crc_of(memoryview(flat))
-        nbytes = sum(len(c) for c in chunks)
-        if self._max_shard_size is not None and self._size and (
-                self._size + nbytes > self._max_shard_size):
-            self._out.close()
-            self._out = self._open_shard()
+            flat = array.reshape(-1).view(np.uint8).data
+            nbytes = len(flat)
+            self._start_shard_if_full(nbytes)
+            crc = self._write_checksummed(flat)
         entry = tensor_bundle_pb2.BundleEntryProto(
-            dtype=tf_dtype.enum, shard_id=len(self._temp_paths) - 1, offset=self._size, size=nbytes,
-            crc32c=checksum.mask(crc))
+            dtype=types_pb2.DataType.ValueType(tf_dtype.enum), shard_id=len(self._temp_paths) - 1,
+            offset=self._size, size=nbytes, crc32c=checksum.mask(crc))
         codec.set_shape(entry, array.shape)
-        for chunk in chunks:
-            self._out.write(chunk)
         self._size += nbytes
         padding = -self._size % self._alignment
         if padding:
             self._out.write(bytes(padding))
             self._size += padding
         self._entries[raw] = entry
+
+    def _start_shard_if_full(self, nbytes: int) -> None:
+        if self._max_shard_size is not None and self._size and (
+                self._size + nbytes > self._max_shard_size):
+            self._out.close()
+            self._out = self._open_shard()
+
+    def _write_checksummed(self, data: memoryview) -> int:
+        """Writes ``data`` while a worker thread computes its CRC32C (both release the GIL)."""
+        if len(data) < _OVERLAP_CRC_BYTES:
+            self._out.write(data)
+            return checksum.value(data)
+        pending = codec.crc_pool().submit(checksum.value, data)
+        self._out.write(data)
+        return pending.result()
 
     def _new_key(self, key: str | bytes) -> bytes:
         if self._done:
@@ -429,22 +500,24 @@ class BundleWriter:
         full_shape = tuple(int(d) for d in full_shape)
         extents = codec.parse_slice_spec(slice_spec, full_shape)
         tf_dtype, array = codec.as_tensor(value, dtype)
-        if array.shape != codec.slice_shape(extents, full_shape):
-            raise InvalidArgumentError(f"Slice {slice_spec!r} of {codec.key_text(codec.key_bytes(name))!r} has "
-                                       f"shape {codec.slice_shape(extents, full_shape)}, but the value "
-                                       f"has shape {array.shape}.")
-        if codec.slice_shape(extents, full_shape) == full_shape:
+        raw = codec.key_bytes(name)
+        shape = codec.slice_shape(extents, full_shape)
+        if array.shape != shape:
+            raise InvalidArgumentError(f"Slice {slice_spec!r} of {codec.key_text(raw)!r} has shape "
+                                       f"{shape}, but the value has shape {array.shape}.")
+        if shape == full_shape:
             self.add(name, array, tf_dtype)  # a full slice is stored as a plain tensor, as in TF
             return
-        raw = codec.key_bytes(name)
         full = self._entries.get(raw)
         if full is None:
-            full = tensor_bundle_pb2.BundleEntryProto(dtype=tf_dtype.enum)
+            full = tensor_bundle_pb2.BundleEntryProto(
+                dtype=types_pb2.DataType.ValueType(tf_dtype.enum))
             codec.set_shape(full, full_shape)
         elif not full.slices or full.dtype != tf_dtype.enum or tuple(
                 d.size for d in full.shape.dim) != full_shape:
-            raise InvalidArgumentError(f"Slice of {codec.key_text(raw)!r} conflicts with the entry already "
-                                       "added under that name (plain tensor, dtype or shape).")
+            raise InvalidArgumentError(f"Slice of {codec.key_text(raw)!r} conflicts with the entry "
+                                       "already added under that name (plain tensor, dtype or "
+                                       "shape).")
         self.add(ordered_code.encode_slice_key(raw, extents), array, tf_dtype)
         extent_protos = full.slices.add().extent
         for start, length in extents:

@@ -1,7 +1,7 @@
 """C++-canonical deterministic protobuf serialization (the bytes TensorFlow's fingerprints hash).
 
-Spec: ``shared/spec/savedmodel-format.md`` section 2.2. TensorFlow's C++ ``SerializeToStringDeterministic``
-writes, for every message:
+Spec: ``shared/spec/savedmodel-format.md`` section 2.2. TensorFlow's C++
+``SerializeToStringDeterministic`` writes, for every message:
 
 - known fields in field-number order (proto3 scalars equal to their default are skipped; set message
   fields and oneof members are written even when empty), then the unknown fields in parse order;
@@ -9,28 +9,32 @@ writes, for every message:
   is a prefix of), integers numerically, ``false`` before ``true``; each entry always carries both
   its key (field 1) and its value (field 2), defaults included.
 
-The Python runtime (upb) that TensorFlow 2.21's Python save path uses is deterministic too, but sorts
-map keys differently: a string key comes *after* the longer keys it prefixes (``"aa", "ab", "a"``) and
-integer keys come in descending order. Everything else is byte-identical. So this encoder walks a
-message only where a map could be ordered differently, and hands every other subtree (most of the
-bytes: tensors, shapes, plain strings) to upb's ``SerializeToString(deterministic=True)``.
+The Python runtime (upb) that TensorFlow 2.21's Python save path uses is deterministic too, but
+sorts map keys differently: a string key comes *after* the longer keys it prefixes
+(``"aa", "ab", "a"``) and integer keys come in descending order. Everything else is byte-identical.
+So this encoder walks a message only where a map could be ordered differently, and hands every other
+subtree (most of the bytes: tensors, shapes, plain strings) to upb's
+``SerializeToString(deterministic=True)``.
 
 May import: google.protobuf, savedmodel.errors.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf import unknown_fields as _unknown_fields
+from google.protobuf.descriptor import FieldDescriptor as _FD
 
 from savedmodel.errors import InternalError
 
-_FD = _descriptor.FieldDescriptor
 _VARINT, _FIXED64, _LEN, _START_GROUP, _END_GROUP, _FIXED32 = range(6)
 
 
@@ -46,7 +50,7 @@ def serialize(message: _message.Message) -> bytes:
     >>> from savedmodel._proto import node_def_pb2
     >>> node = node_def_pb2.NodeDef(name="n")
     >>> for key in ("ab", "a"):
-    ...     _ = node.attr[key].i = 1
+    ...     node.attr[key].i = 1
     >>> serialize(node)
     b'\\n\\x01n*\\x07\\n\\x01a\\x12\\x02\\x18\\x01*\\x08\\n\\x02ab\\x12\\x02\\x18\\x01'
     """
@@ -60,24 +64,25 @@ def serialize(message: _message.Message) -> bytes:
 
 @dataclass(frozen=True)
 class _MapPlan:
-    key_type: int
-    value: _FD
+    name: str
+    number: int
+    string_keys: bool
     value_reaches_map: bool
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Plan:
-    """Fields of one message type that can hold a map, directly or through sub-messages."""
+    """The fields of one message type through which it can hold a map."""
 
-    map_fields: list[tuple[_FD, _MapPlan]]
-    message_fields: list[_FD]  # singular or repeated message fields whose type reaches a map
+    maps: tuple[_MapPlan, ...]
+    singular: tuple[tuple[str, int], ...]  # (name, number) of message fields reaching a map
+    repeated: tuple[tuple[str, int], ...]
+    # When every field above belongs to one oneof, its name: one WhichOneof call rules most out.
+    oneof: str | None
+    names: frozenset[str]
 
-    @property
-    def reaches_map(self) -> bool:
-        return bool(self.map_fields or self.message_fields)
 
-
-_PLANS: dict[str, _Plan] = {}
+_PLANS: dict[_descriptor.Descriptor, _Plan | None] = {}  # None: the type cannot hold a map
 
 
 def _is_map(field: _FD) -> bool:
@@ -85,45 +90,46 @@ def _is_map(field: _FD) -> bool:
     return entry is not None and entry.has_options and entry.GetOptions().map_entry
 
 
-def _plan(desc: _descriptor.Descriptor) -> _Plan:
-    plan = _PLANS.get(desc.full_name)
-    if plan is None:
-        plan = _build_plans(desc)
-    return plan
-
-
-def _build_plans(root: _descriptor.Descriptor) -> _Plan:
+def _build_plans(root: _descriptor.Descriptor) -> _Plan | None:
     """Fills ``_PLANS`` for ``root`` and every type it reaches (fixed point, so cycles are fine)."""
-    types: dict[str, _descriptor.Descriptor] = {}
+    types: list[_descriptor.Descriptor] = []
     stack = [root]
     while stack:
         desc = stack.pop()
-        if desc.full_name in types:
-            continue
-        types[desc.full_name] = desc
-        stack.extend(f.message_type for f in desc.fields if f.message_type is not None)
-    reaches = {name: any(_is_map(f) for f in d.fields) for name, d in types.items()}
+        if desc not in types:
+            types.append(desc)
+            stack.extend(f.message_type for f in desc.fields if f.message_type is not None)
+    reaches = {d: any(_is_map(f) for f in d.fields) for d in types}
     changed = True
     while changed:
         changed = False
-        for name, desc in types.items():
-            if not reaches[name] and any(
-                f.message_type is not None and reaches[f.message_type.full_name] for f in desc.fields
-            ):
-                reaches[name] = changed = True
-    for name, desc in types.items():
-        if name in _PLANS:
+        for desc in types:
+            if not reaches[desc] and any(reaches.get(f.message_type, False) for f in desc.fields):
+                reaches[desc] = changed = True
+    for desc in types:
+        _PLANS.setdefault(desc, _make_plan(desc, reaches) if reaches[desc] else None)
+    return _PLANS[root]
+
+
+def _make_plan(desc: _descriptor.Descriptor, reaches: dict) -> _Plan:
+    maps: list[_MapPlan] = []
+    singular: list[tuple[str, int]] = []
+    repeated: list[tuple[str, int]] = []
+    oneofs: set[str | None] = set()
+    for field in sorted(desc.fields, key=lambda f: f.number):
+        if _is_map(field):
+            key, value = (field.message_type.fields_by_number[n] for n in (1, 2))
+            string_keys = key.type == _FD.TYPE_STRING
+            maps.append(_MapPlan(field.name, field.number, string_keys,
+                                 reaches.get(value.message_type, False)))
+        elif reaches.get(field.message_type, False):
+            (repeated if field.is_repeated else singular).append((field.name, field.number))
+        else:
             continue
-        maps, messages = [], []
-        for field in sorted(desc.fields, key=lambda f: f.number):
-            if _is_map(field):
-                key, value = field.message_type.fields_by_number[1], field.message_type.fields_by_number[2]
-                value_reaches = value.message_type is not None and reaches[value.message_type.full_name]
-                maps.append((field, _MapPlan(key.type, value, value_reaches)))
-            elif field.message_type is not None and reaches[field.message_type.full_name]:
-                messages.append(field)
-        _PLANS[name] = _Plan(maps, messages)
-    return _PLANS[root.full_name]
+        oneofs.add(field.containing_oneof.name if field.containing_oneof else None)
+    oneof = oneofs.pop() if len(oneofs) == 1 else None
+    names = frozenset(m.name for m in maps) | {name for name, _ in singular + repeated}
+    return _Plan(tuple(maps), tuple(singular), tuple(repeated), oneof, names)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -131,103 +137,117 @@ def _build_plans(root: _descriptor.Descriptor) -> _Plan:
 
 
 def _canonical(msg: _message.Message) -> bytes | None:
-    plan = _plan(msg.DESCRIPTOR)
-    if not plan.reaches_map:
+    desc = msg.DESCRIPTOR
+    plan = _PLANS[desc] if desc in _PLANS else _build_plans(desc)
+    if plan is None or (plan.oneof is not None and msg.WhichOneof(plan.oneof) not in plan.names):
         return None
     children: dict[int, Any] = {}
     differs = False
-    for field, map_plan in plan.map_fields:
-        entries = getattr(msg, field.name)
+    for map_plan in plan.maps:
+        entries = getattr(msg, map_plan.name)
         if not entries:
             continue
-        if len(entries) > 1 and _upb_map_order_differs(map_plan.key_type, entries):
-            differs = True
+        if len(entries) > 1 and (not map_plan.string_keys or _has_prefix_pair(entries)):
+            differs = True  # upb writes integer keys descending and prefixes after their extensions
         if map_plan.value_reaches_map:
             encoded = {key: _canonical(value) for key, value in entries.items()}
             differs = differs or any(e is not None for e in encoded.values())
-            children[field.number] = encoded
-    for field in plan.message_fields:
-        if field.is_repeated:
-            encoded_list = [_canonical(item) for item in getattr(msg, field.name)]
-            if any(e is not None for e in encoded_list):
-                differs = True
-                children[field.number] = encoded_list
-        elif msg.HasField(field.name):
-            single = _canonical(getattr(msg, field.name))
+            children[map_plan.number] = encoded
+    for name, number in plan.singular:
+        if msg.HasField(name):
+            single = _canonical(getattr(msg, name))
             if single is not None:
                 differs = True
-                children[field.number] = single
+                children[number] = single
+    for name, number in plan.repeated:
+        items = getattr(msg, name)
+        if items:
+            encoded_list = [_canonical(item) for item in items]
+            if any(e is not None for e in encoded_list):
+                differs = True
+                children[number] = encoded_list
     return _encode_message(msg, children) if differs else None
 
 
-def _upb_map_order_differs(key_type: int, entries: Any) -> bool:
-    """True when upb would order these map keys differently from C++ (section 2.2)."""
-    if key_type != _FD.TYPE_STRING:
-        return True  # upb writes integer and bool keys in descending order, C++ ascending
-    keys = sorted(entries)  # str order == UTF-8 byte order
-    return any(b.startswith(a) for a, b in zip(keys, keys[1:]))
+def _has_prefix_pair(keys: Any) -> bool:
+    """True when one string key is a prefix of another (the only case upb orders differently)."""
+    ordered = sorted(keys)  # str order == UTF-8 byte order
+    return any(b.startswith(a) for a, b in itertools.pairwise(ordered))
 
 
 def _encode_message(msg: _message.Message, children: dict[int, Any]) -> bytes:
     out: list[bytes] = []
-    for field, value in msg.ListFields():
-        if field.is_extension:
-            raise InternalError(f"{msg.DESCRIPTOR.full_name}: extensions are not supported.")
-        child = children.get(field.number)
-        if _is_map(field):
-            _encode_map(out, field, value, child)
-        elif field.type in (_FD.TYPE_MESSAGE, _FD.TYPE_GROUP):
-            items = value if field.is_repeated else [value]
-            encoded = child if field.is_repeated else [child]
-            for item, enc in zip(items, encoded or [None] * len(items)):
-                _encode_submessage(out, field, item, enc)
-        elif field.is_repeated:
-            _encode_repeated_scalar(out, field, value)
-        else:
-            out.append(_tag(field.number, _WIRE[field.type]))
-            out.append(_SCALAR[field.type](value))
+    for field, value in msg.ListFields():  # set fields, by number
+        _writer(field)(out, value, children.get(field.number))
     _encode_unknown(out, _unknown_fields.UnknownFieldSet(msg))
     return b"".join(out)
 
 
-def _encode_submessage(out: list[bytes], field: _FD, item: Any, encoded: bytes | None) -> None:
-    body = item.SerializeToString(deterministic=True) if encoded is None else encoded
+_Writer = Callable[[list, Any, Any], None]
+
+
+@functools.cache
+def _writer(field: _FD) -> _Writer:
+    """The function appending one set field (value, plus the canonical bytes of its children)."""
+    if field.is_extension:
+        raise InternalError(f"{field.full_name}: extensions are not supported.")
+    if _is_map(field):
+        return _map_writer(field)
     if field.type == _FD.TYPE_GROUP:
-        out += (_tag(field.number, _START_GROUP), body, _tag(field.number, _END_GROUP))
-    else:
-        out += (_tag(field.number, _LEN), _varint(len(body)), body)
-
-
-def _encode_map(out: list[bytes], field: _FD, entries: Any, encoded: dict | None) -> None:
-    entry_desc = field.message_type
-    key_field, value_field = entry_desc.fields_by_number[1], entry_desc.fields_by_number[2]
-    key_tag, key_enc = _tag(1, _WIRE[key_field.type]), _SCALAR[key_field.type]
-    is_message = value_field.type == _FD.TYPE_MESSAGE
-    if not is_message:
-        value_tag, value_enc = _tag(2, _WIRE[value_field.type]), _SCALAR[value_field.type]
-    field_tag = _tag(field.number, _LEN)
-    for key in sorted(entries):  # str order is UTF-8 byte order; ints and bools sort numerically
-        value = entries[key]
-        if is_message:
-            body = encoded.get(key) if encoded else None
-            if body is None:
-                body = value.SerializeToString(deterministic=True)
-            value_bytes = b"\x12" + _varint(len(body)) + body
-        else:
-            value_bytes = value_tag + value_enc(value)
-        entry = key_tag + key_enc(key) + value_bytes
-        out += (field_tag, _varint(len(entry)), entry)
-
-
-def _encode_repeated_scalar(out: list[bytes], field: _FD, values: Any) -> None:
+        start, end = _tag(field.number, _START_GROUP), _tag(field.number, _END_GROUP)
+        return _message_writer(field.is_repeated, lambda body: (start, body, end))
+    if field.type == _FD.TYPE_MESSAGE:
+        tag = _tag(field.number, _LEN)
+        return _message_writer(field.is_repeated, lambda body: (tag, _varint(len(body)), body))
     encode = _SCALAR[field.type]
     if field.is_packed:
-        body = b"".join(map(encode, values))
-        out += (_tag(field.number, _LEN), _varint(len(body)), body)
+        tag = _tag(field.number, _LEN)
+
+        def packed(out: list, values: Any, _: Any) -> None:
+            body = b"".join(map(encode, values))
+            out += (tag, _varint(len(body)), body)
+
+        return packed
+    tag = _tag(field.number, _WIRE[field.type])
+    if field.is_repeated:
+        return lambda out, values, _: out.extend(tag + encode(v) for v in values)
+    return lambda out, value, _: out.extend((tag, encode(value)))
+
+
+def _message_writer(repeated: bool, frame: Callable[[bytes], tuple]) -> _Writer:
+    def write_one(out: list, item: Any, encoded: bytes | None) -> None:
+        out += frame(item.SerializeToString(deterministic=True) if encoded is None else encoded)
+
+    def write_many(out: list, items: Any, encoded: list | None) -> None:
+        for item, enc in zip(items, encoded or [None] * len(items)):
+            write_one(out, item, enc)
+
+    return write_many if repeated else write_one
+
+
+def _map_writer(field: _FD) -> _Writer:
+    key_field, value_field = (field.message_type.fields_by_number[n] for n in (1, 2))
+    key_tag, key_enc = _tag(1, _WIRE[key_field.type]), _SCALAR[key_field.type]
+    field_tag = _tag(field.number, _LEN)
+    if value_field.type == _FD.TYPE_MESSAGE:
+
+        def value_bytes(value: Any, body: bytes | None) -> bytes:
+            if body is None:
+                body = value.SerializeToString(deterministic=True)
+            return b"\x12" + _varint(len(body)) + body
     else:
-        tag = _tag(field.number, _WIRE[field.type])
-        for value in values:
-            out += (tag, encode(value))
+        value_tag, value_enc = _tag(2, _WIRE[value_field.type]), _SCALAR[value_field.type]
+
+        def value_bytes(value: Any, body: bytes | None) -> bytes:
+            return value_tag + value_enc(value)
+
+    def write(out: list, entries: Any, encoded: dict | None) -> None:
+        encoded = encoded or {}
+        for key in sorted(entries):  # str order is UTF-8 byte order; ints and bools numeric
+            entry = key_tag + key_enc(key) + value_bytes(entries[key], encoded.get(key))
+            out += (field_tag, _varint(len(entry)), entry)
+
+    return write
 
 
 def _encode_unknown(out: list[bytes], unknown: Any) -> None:
@@ -251,10 +271,13 @@ def _encode_unknown(out: list[bytes], unknown: Any) -> None:
 # Scalar wire encoding.
 
 
+_ONE_BYTE = tuple(bytes((i,)) for i in range(0x80))
+
+
 def _varint(value: int) -> bytes:
+    if 0 <= value < 0x80:
+        return _ONE_BYTE[value]
     value &= 0xFFFFFFFFFFFFFFFF  # negative int32/int64/enum values take ten bytes, as in C++
-    if value < 0x80:
-        return bytes((value,))
     out = bytearray()
     while value >= 0x80:
         out.append((value & 0x7F) | 0x80)
@@ -287,13 +310,14 @@ _SCALAR: dict[int, Callable[[Any], bytes]] = {
     _FD.TYPE_INT32: _varint, _FD.TYPE_INT64: _varint, _FD.TYPE_UINT32: _varint,
     _FD.TYPE_UINT64: _varint, _FD.TYPE_ENUM: _varint, _FD.TYPE_BOOL: _varint,
     _FD.TYPE_SINT32: _zigzag, _FD.TYPE_SINT64: _zigzag,
-    _FD.TYPE_FIXED32: _struct("<I"), _FD.TYPE_SFIXED32: _struct("<i"), _FD.TYPE_FLOAT: _struct("<f"),
-    _FD.TYPE_FIXED64: _struct("<Q"), _FD.TYPE_SFIXED64: _struct("<q"), _FD.TYPE_DOUBLE: _struct("<d"),
+    _FD.TYPE_FIXED32: _struct("<I"), _FD.TYPE_SFIXED32: _struct("<i"),
+    _FD.TYPE_FLOAT: _struct("<f"), _FD.TYPE_FIXED64: _struct("<Q"),
+    _FD.TYPE_SFIXED64: _struct("<q"), _FD.TYPE_DOUBLE: _struct("<d"),
     _FD.TYPE_STRING: _string, _FD.TYPE_BYTES: _length_delimited,
 }
 _WIRE: dict[int, int] = {
-    **dict.fromkeys((_FD.TYPE_INT32, _FD.TYPE_INT64, _FD.TYPE_UINT32, _FD.TYPE_UINT64, _FD.TYPE_ENUM,
-                     _FD.TYPE_BOOL, _FD.TYPE_SINT32, _FD.TYPE_SINT64), _VARINT),
+    **dict.fromkeys((_FD.TYPE_INT32, _FD.TYPE_INT64, _FD.TYPE_UINT32, _FD.TYPE_UINT64,
+                     _FD.TYPE_ENUM, _FD.TYPE_BOOL, _FD.TYPE_SINT32, _FD.TYPE_SINT64), _VARINT),
     **dict.fromkeys((_FD.TYPE_FIXED32, _FD.TYPE_SFIXED32, _FD.TYPE_FLOAT), _FIXED32),
     **dict.fromkeys((_FD.TYPE_FIXED64, _FD.TYPE_SFIXED64, _FD.TYPE_DOUBLE), _FIXED64),
     **dict.fromkeys((_FD.TYPE_STRING, _FD.TYPE_BYTES), _LEN),

@@ -68,17 +68,33 @@ def _gf2_square(matrix: tuple[int, ...]) -> tuple[int, ...]:
 def _zeros_operator(power: int) -> tuple[int, ...]:
     """The GF(2) operator that feeds ``2**power`` zero bytes through the CRC register."""
     if power == 0:
-        one_bit = (_POLY,) + tuple(1 << i for i in range(31))
+        one_bit = (_POLY, *(1 << i for i in range(31)))
         return _gf2_square(_gf2_square(_gf2_square(one_bit)))
     return _gf2_square(_zeros_operator(power - 1))
 
 
+@functools.cache
+def _zeros_tables(power: int) -> tuple[tuple[int, ...], ...]:
+    """``_zeros_operator(power)`` as four 256-entry tables, one per byte of the CRC register."""
+    columns = _zeros_operator(power)
+    tables = []
+    for k in range(4):
+        table = [0] * 256
+        for byte in range(1, 256):
+            low = byte & -byte
+            table[byte] = table[byte ^ low] ^ columns[8 * k + low.bit_length() - 1]
+        tables.append(tuple(table))
+    return tuple(tables)
+
+
 def combine(crc_a: int, crc_b: int, len_b: int) -> int:
-    """CRC32C of ``a + b`` from ``crc_a``, ``crc_b`` and ``len(b)`` (zlib's crc32_combine method)."""
+    """CRC32C of ``a + b`` from ``crc_a``, ``crc_b`` and ``len(b)`` (zlib's crc32_combine)."""
     power = 0
     while len_b > 0:
         if len_b & 1:
-            crc_a = _gf2_times(_zeros_operator(power), crc_a)
+            t0, t1, t2, t3 = _zeros_tables(power)
+            crc_a = (t0[crc_a & 0xFF] ^ t1[(crc_a >> 8) & 0xFF] ^ t2[(crc_a >> 16) & 0xFF]
+                     ^ t3[crc_a >> 24])
         len_b >>= 1
         power += 1
     return crc_a ^ crc_b

@@ -5,23 +5,24 @@ Spec: ``shared/spec/savedmodel-format.md`` section 6; message ``tensorflow.Finge
 ``tensorflow/cc/saved_model/fingerprinting.cc`` and ``tensorflow/core/graph/regularization``.
 
 Hash primitive: FarmHash ``Fingerprint64`` (``farmhashna::Hash64``), combined with
-``FingerprintCat64``. "Serialize" means C++ deterministic serialization (``format.canonical``), never
-the file's bytes. Fields, for ``meta_graphs[0]`` of the SavedModel:
+``FingerprintCat64``. "Serialize" means C++ deterministic serialization (``format.canonical``),
+never the file's bytes. Fields, for ``meta_graphs[0]`` of the SavedModel:
 
 1. ``saved_model_checksum``: FP(serialize(SavedModel)).
 2. ``graph_def_program_hash``: FP(serialize(G)), G = the graph_def with, for every
-   ``PartitionedCall``/``StatefulPartitionedCall`` node, the trailing ``_<int>`` UID digits dropped from
-   attr ``f``'s function name and attr ``config_proto`` set to empty bytes; for every ``Const`` of
-   dtype ``DT_STRING``, attr ``value`` cleared to an empty AttrValue; ``library`` and ``versions``
-   cleared but still present.
+   ``PartitionedCall``/``StatefulPartitionedCall`` node, the trailing ``_<int>`` UID digits dropped
+   from attr ``f``'s function name and attr ``config_proto`` set to empty bytes; for every
+   ``Const`` of dtype ``DT_STRING``, attr ``value`` cleared to an empty AttrValue; ``library`` and
+   ``versions`` cleared but still present.
 3. ``signature_def_hash``: for each signature key in byte order, h = Cat(h, FP(key)), then
    h = Cat(h, FP(serialize(SignatureDef))); starting from h = 0.
 4. ``saved_object_graph_hash``: for each concrete function in the order of its name's trailing
    integer UID, h = Cat(h, FP(name without the UID)), then h = Cat(h, FP(serialize(function))).
 5. ``checkpoint_hash``: FP of the raw bytes of ``variables/variables.index``; 0 when it is missing.
 
-Plus ``version.producer`` (below) and ``uuid``, a random 128-bit number in decimal, zero-padded to at
-least 20 digits. Only the uuid is random. ``singleprint`` = ``"graph/signature/object/checkpoint"``.
+Plus ``version.producer`` (below) and ``uuid``, a random 128-bit number in decimal, zero-padded to
+at least 20 digits. Only the uuid is random.
+``singleprint`` = ``"graph/signature/object/checkpoint"``.
 
 May import: cityhash's ``farmhash``, savedmodel._proto, savedmodel.format, savedmodel.errors.
 """
@@ -31,10 +32,9 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from typing import Mapping
+from collections.abc import Mapping
 
 import farmhash
-
 from google.protobuf import message as _message
 
 from savedmodel._proto import (
@@ -55,12 +55,12 @@ from savedmodel.format.saved_model_file import (
 )
 
 # FingerprintDef.version.producer, the version of the code that computed the hashes:
-# Version 1, TF 2.12-2.14: binary saved_model.pb (the TF 2.14-written fixture
-#   saved_model_half_plus_two_tf2_cpu holds checksum = FP(file bytes), not of the re-serialization).
-# Version 2, TF 2.15+: chunked saved_model.cpb (not supported here).
-# Version 4, TF 2.21 (observed): binary saved_model.pb, the hashes described above.
+# Version 1: older TF (the fixture saved_model_half_plus_two_tf2_cpu, written by TF 2.14.0, has it;
+#   its saved_model_checksum is FP of the file's bytes, the four other hashes are as below).
+# Version 2: the chunked saved_model.cpb path (TF source, CreateFingerprintDefCpb; not supported).
+# Version 4: TF 2.21, binary saved_model.pb: the hashes described above (observed).
 FINGERPRINT_PRODUCER = 4
-# Version 5, TF 2.21 (observed): a directory with only saved_model.pbtxt; every hash is left 0.
+# Version 5: TF 2.21, a directory with only saved_model.pbtxt: every hash is left 0 (observed).
 PBTXT_FINGERPRINT_PRODUCER = 5
 
 _MASK64 = 0xFFFFFFFFFFFFFFFF
@@ -86,7 +86,7 @@ def fingerprint_cat64(first: int, second: int) -> int:
     """TensorFlow's ``FingerprintCat64``: combines two 64-bit fingerprints, order-sensitively.
 
     >>> fingerprint_cat64(0, 0)
-    14082208893223017765
+    6351753276682545529
     """
     result = (first ^ _CAT_K) & _MASK64
     result ^= _mix(second * _CAT_K & _MASK64) * _CAT_K & _MASK64
@@ -165,7 +165,7 @@ def _fingerprint_proto(
 
 
 def regularize_graph_def(graph_def: graph_pb2.GraphDef) -> graph_pb2.GraphDef:
-    """A copy of ``graph_def`` regularized as TF's ``SimpleDelete`` does before hashing (field 2)."""
+    """A copy of ``graph_def`` regularized as TF's ``SimpleDelete`` does before hashing it."""
     graph = graph_pb2.GraphDef()
     graph.CopyFrom(graph_def)
     for node in graph.node:
@@ -178,9 +178,10 @@ def regularize_graph_def(graph_def: graph_pb2.GraphDef) -> graph_pb2.GraphDef:
                     attrs["f"].func.name = name.removesuffix(str(uid))
             if "config_proto" in attrs:
                 attrs["config_proto"].s = b""
-        if node.op == "Const" and "dtype" in attrs and attrs["dtype"].type == _DT_STRING:
-            if "value" in attrs:
-                attrs["value"].Clear()
+        # TF would crash on a Const without "dtype" or a string one without "value"; we skip them.
+        is_const = node.op == "Const" and "dtype" in attrs
+        if is_const and attrs["dtype"].type == _DT_STRING and "value" in attrs:
+            attrs["value"].Clear()
     graph.ClearField("library")
     graph.library.SetInParent()
     graph.ClearField("versions")

@@ -1,14 +1,15 @@
 """TensorFlow's OrderedCode and the tensor-bundle slice keys built from it.
 
 Spec: ``shared/spec/savedmodel-format.md`` section 3.6; TensorFlow source
-``tensorflow/core/lib/strings/ordered_code.cc`` and ``tensorflow/core/util/saved_tensor_slice_util.cc``
-(``EncodeTensorNameSlice``). Encodings sort bytewise in the order of the values they encode:
+``tensorflow/core/lib/strings/ordered_code.cc`` and
+``tensorflow/core/util/saved_tensor_slice_util.cc`` (``EncodeTensorNameSlice``). Encodings sort
+bytewise in the order of the values they encode:
 
 - ``NumIncreasing(v)`` (unsigned): one length byte n (0 for v = 0), then v in n big-endian bytes.
 - ``String(s)``: s with ``00`` -> ``00 ff`` and ``ff`` -> ``ff 00``, terminated by ``00 01``.
-- ``SignedNumIncreasing(v)``: 1 to 10 bytes. The first bit is the sign (1 for v >= 0); it is followed
-  by ``len - 1`` more bits equal to the sign, one bit of the opposite value, then v in two's
-  complement, big-endian. One byte covers [-64, 64) (``0x80 ^ (v & 0xff)``); n bytes cover
+- ``SignedNumIncreasing(v)``: 1 to 10 bytes. The first bit is the sign (1 for v >= 0); it is
+  followed by ``len - 1`` more bits equal to the sign, one bit of the opposite value, then v in
+  two's complement, big-endian. One byte covers [-64, 64) (``0x80 ^ (v & 0xff)``); n bytes cover
   [-2**(7n-1), 2**(7n-1)), 10 bytes the rest of int64.
 
 A slice key is ``NumIncreasing(0) String(name) NumIncreasing(rank)`` then, per dimension,
@@ -50,7 +51,8 @@ def encode_num_increasing(value: int) -> bytes:
 def decode_num_increasing(data: bytes, pos: int = 0) -> tuple[int, int]:
     """Returns ``(value, next_pos)`` for the ``NumIncreasing`` at ``data[pos:]``."""
     if pos >= len(data):
-        raise OrderedCodeError(f"NumIncreasing at byte {pos}: expected a length byte, got end of key.")
+        raise OrderedCodeError(f"NumIncreasing at byte {pos}: expected a length byte, got the end "
+                               "of the key.")
     length = data[pos]
     end = pos + 1 + length
     if length > 8 or end > len(data):
@@ -161,5 +163,6 @@ def decode_slice_key(key: bytes) -> tuple[bytes, list[tuple[int, int]]]:
         length, pos = decode_signed_num_increasing(key, pos)
         extents.append((start, length))
     if pos != len(key):
-        raise OrderedCodeError(f"Slice key {key!r}: {len(key) - pos} trailing bytes after rank {rank}.")
+        raise OrderedCodeError(f"Slice key {key!r}: {len(key) - pos} trailing bytes after rank "
+                               f"{rank}.")
     return name, extents

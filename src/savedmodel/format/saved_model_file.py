@@ -33,7 +33,7 @@ import os
 from google.protobuf import message as _message
 from google.protobuf import text_format
 
-from savedmodel._proto import parse_text, saved_model_pb2, to_text
+from savedmodel._proto import parse_text, saved_model_pb2
 from savedmodel.errors import (
     FormatError,
     NotFoundError,
@@ -66,7 +66,7 @@ _SESSION_BUNDLE_FILES = ("export.meta", "export")
 
 
 def contains_saved_model(export_dir: str | os.PathLike[str]) -> bool:
-    """True if ``export_dir`` holds ``saved_model.pb``, ``.pbtxt`` or ``.cpb`` (``tf.saved_model``'s rule).
+    """True if ``export_dir`` holds ``saved_model.pb``, ``.pbtxt`` or ``.cpb``, TensorFlow's rule.
 
     As in TensorFlow, ``True`` does not promise that the model loads; ``False`` means it surely
     is not a SavedModel directory. A missing ``export_dir`` gives ``False``.
@@ -128,8 +128,8 @@ def write_saved_model(
 ) -> str:
     """Writes ``saved_model`` to ``export_dir/saved_model.pb`` (or ``.pbtxt``) atomically.
 
-    Binary output is ``SerializeToString(deterministic=True)``, byte-identical to what TensorFlow
-    2.21 writes for the same proto; text output is TensorFlow's ``str(proto)`` layout. Write the
+    Binary output is ``SerializeToString(deterministic=True)`` and text output ``str(proto)``, each
+    byte-identical to what TensorFlow 2.21 writes for the same proto. Write the
     variables and assets first: this file is what makes the directory a SavedModel.
 
     Args:
@@ -153,8 +153,10 @@ def write_saved_model(
     directory = os.fspath(export_dir)
     os.makedirs(directory, exist_ok=True)
     if as_text:
+        # str() is the runtime's own text printer, which TF's Builder uses: same map-entry order
+        # and float formatting, so the bytes match TensorFlow's .pbtxt (to_text sorts map keys).
         path = os.path.join(directory, SAVED_MODEL_FILENAME_PBTXT)
-        return atomic_write_bytes(path, to_text(saved_model).encode("utf-8"))
+        return atomic_write_bytes(path, str(saved_model).encode("utf-8"))
     size = saved_model.ByteSize()
     if size > MAX_PROTO_BYTES:
         raise SavedModelValueError(
@@ -228,8 +230,9 @@ def _missing_error(directory: str) -> Exception:
     if os.path.isdir(os.path.join(directory, VARIABLES_DIRECTORY)):
         return NotFoundError(
             f"SavedModel file does not exist at: {looked_for}. The directory has "
-            f"{VARIABLES_DIRECTORY}/ but no {SAVED_MODEL_FILENAME_PB}: the SavedModel is incomplete "
-            "(still being written, or only partly copied). Wait for the writer or copy it again."
+            f"{VARIABLES_DIRECTORY}/ but no {SAVED_MODEL_FILENAME_PB}: the SavedModel is "
+            "incomplete (still being written, or only partly copied). Wait for the writer or copy "
+            "it again."
         )
     return NotFoundError(
         f"SavedModel file does not exist at: {looked_for}. Expected a directory written by "

@@ -1,7 +1,7 @@
 """The immutable sorted table (LevelDB "SSTable") that holds a tensor bundle's ``.index`` file.
 
-Spec: ``shared/spec/savedmodel-format.md`` section 3.1; TensorFlow source ``tsl/lib/io/{format,block,
-block_builder,table,table_builder}.cc``.
+Spec: ``shared/spec/savedmodel-format.md`` section 3.1; TensorFlow source
+``tsl/lib/io/{format,block,block_builder,table,table_builder}.cc``.
 
 File layout::
 
@@ -9,8 +9,8 @@ File layout::
 
 - A block on disk is ``contents | type (1 byte) | crc (4 bytes LE)``. ``type`` MUST be 0 (raw) or 1
   (Snappy raw compression); ``crc`` is the masked CRC32C of ``contents | type``.
-- Block contents (after decompression) are entries, then the restart array: ``uint32 LE`` offsets, then
-  their ``uint32 LE`` count (>= 1). An entry is ``varint32 shared | varint32 non_shared |
+- Block contents (after decompression) are entries, then the restart array: ``uint32 LE`` offsets,
+  then their ``uint32 LE`` count (>= 1). An entry is ``varint32 shared | varint32 non_shared |
   varint32 value_length | key[shared:] | value``, where ``shared`` bytes come from the previous key.
   Every restart offset MUST point at an entry with ``shared == 0``.
 - A block handle is ``varint64 offset | varint64 size`` (size without the 5-byte trailer).
@@ -21,15 +21,16 @@ File layout::
 - Keys compare bytewise and MUST be strictly increasing across the whole table.
 
 TensorFlow's writer (reproduced exactly here so that files are byte-identical): blocks of 256 KiB (a
-block is cut once ``len(entries) + 4 * len(restarts) + 4 >= 262144``, and before an entry whose key and
-value together take >= 512 KiB), restart interval 16 in data blocks and 1 in the index block,
+block is cut once ``len(entries) + 4 * len(restarts) + 4 >= 262144``, and before an entry whose key
+and value together take >= 512 KiB), restart interval 16 in data blocks and 1 in the index block,
 shortest-separator and short-successor index keys, no compression.
 
 The reader treats the file as untrusted: every handle is checked against the file size, every CRC is
 verified, varints and entries must stay inside their block, and key order is checked block by block
 against the index, so a lookup parses only the one block it needs.
 
-May import: ``savedmodel.errors``, ``savedmodel.format.checksum``, ``cramjam``, the standard library.
+May import: ``savedmodel.errors``, ``savedmodel.format.checksum``, ``cramjam``, the standard
+library.
 """
 
 from __future__ import annotations
@@ -111,7 +112,8 @@ def _encode_footer(metaindex: BlockHandle, index: BlockHandle) -> bytes:
 def _decode_footer(data: bytes, path: str) -> tuple[BlockHandle, BlockHandle]:
     if len(data) < FOOTER_SIZE:
         raise TruncatedFileError(f"{path}: table file is {len(data)} bytes, shorter than its "
-                                 f"{FOOTER_SIZE}-byte footer. The file is truncated or not a table.")
+                                 f"{FOOTER_SIZE}-byte footer. The file is truncated or not a "
+                                 "table.")
     footer = data[len(data) - FOOTER_SIZE:]
     (magic,) = struct.unpack_from("<Q", footer, _HANDLES_SIZE)
     if magic != MAGIC:
@@ -130,7 +132,7 @@ def _decode_footer(data: bytes, path: str) -> tuple[BlockHandle, BlockHandle]:
 
 
 def _write_block(contents: bytes, compression: int = NO_COMPRESSION) -> bytes:
-    """Returns a block's on-disk bytes; Snappy is kept only when it saves >= 1/8 (LevelDB's rule)."""
+    """A block's on-disk bytes; Snappy is kept only when it saves >= 1/8 (LevelDB's rule)."""
     block_type = NO_COMPRESSION
     if compression == SNAPPY_COMPRESSION:
         packed = bytes(cramjam.snappy.compress_raw(contents))
@@ -142,25 +144,26 @@ def _write_block(contents: bytes, compression: int = NO_COMPRESSION) -> bytes:
 
 
 def _read_block(data: bytes, handle: BlockHandle, limit: int, path: str, what: str) -> bytes:
-    """Checks a block's place, CRC and type in ``data[:limit]``; returns its (decompressed) contents."""
+    """Checks a block's place, CRC and type in ``data[:limit]``; returns its plain contents."""
     end = handle.offset + handle.size + BLOCK_TRAILER_SIZE
     if end > limit:
-        raise BadOffsetError(f"{path}: {what} handle: offset {handle.offset} + size {handle.size} + "
-                             f"{BLOCK_TRAILER_SIZE}-byte trailer = {end} exceeds the {limit} bytes "
-                             "before the footer.")
+        raise BadOffsetError(f"{path}: {what} handle: offset {handle.offset} + size {handle.size} "
+                             f"+ {BLOCK_TRAILER_SIZE}-byte trailer = {end} exceeds the {limit} "
+                             "bytes before the footer.")
     raw = data[handle.offset:end]
     contents, block_type = raw[:handle.size], raw[handle.size]
     (stored,) = struct.unpack_from("<I", raw, handle.size + 1)
     actual = checksum.extend(checksum.value(contents), raw[handle.size:handle.size + 1])
     if checksum.unmask(stored) != actual:
         raise ChecksumMismatchError(f"{path}: {what} at offset {handle.offset}: block crc32c: "
-                                    f"stored {checksum.unmask(stored):#010x}, computed {actual:#010x}.")
+                                    f"stored {checksum.unmask(stored):#010x}, computed "
+                                    f"{actual:#010x}.")
     if block_type == NO_COMPRESSION:
         return contents
     if block_type == SNAPPY_COMPRESSION:
         return _snappy_decompress(contents, path, what)
-    raise FormatError(f"{path}: {what} at offset {handle.offset}: block type: expected 0 (raw) or 1 "
-                      f"(Snappy), got {block_type}.")
+    raise FormatError(f"{path}: {what} at offset {handle.offset}: block type: expected 0 (raw) or "
+                      f"1 (Snappy), got {block_type}.")
 
 
 def _snappy_decompress(contents: bytes, path: str, what: str) -> bytes:
@@ -169,14 +172,15 @@ def _snappy_decompress(contents: bytes, path: str, what: str) -> bytes:
     except ValueError as exc:
         raise FormatError(f"{path}: {what}: Snappy length header: {exc}.") from None
     if length > _SNAPPY_MAX_RATIO * len(contents) + 32:
-        raise FormatError(f"{path}: {what}: Snappy block claims {length} bytes from {len(contents)} "
-                          "compressed bytes, more than Snappy can encode.")
+        raise FormatError(f"{path}: {what}: Snappy block claims {length} bytes from "
+                          f"{len(contents)} compressed bytes, more than Snappy can encode.")
     try:
         out = bytes(cramjam.snappy.decompress_raw(contents))
     except Exception as exc:  # cramjam raises its own DecompressionError
         raise FormatError(f"{path}: {what}: invalid Snappy data: {exc}.") from None
     if len(out) != length:
-        raise FormatError(f"{path}: {what}: Snappy block gave {len(out)} bytes, header said {length}.")
+        raise FormatError(f"{path}: {what}: Snappy block gave {len(out)} bytes, its header said "
+                          f"{length}.")
     return out
 
 
@@ -240,10 +244,12 @@ def _parse_block(contents: bytes, path: str, what: str) -> tuple[list[bytes], li
     keys, values, restart_ok = _decode_entries(contents, entries_end, path, what)
     for index, offset in enumerate(restarts):
         if offset not in restart_ok and not (offset == 0 and entries_end == 0):
-            raise FormatError(f"{path}: {what}: restart {index} at offset {offset} is not the start "
-                              f"of an entry with no shared prefix (entries end at {entries_end}).")
+            raise FormatError(f"{path}: {what}: restart {index} at offset {offset} is not the "
+                              f"start of an entry with no shared prefix (entries end at "
+                              f"{entries_end}).")
         if index and offset <= restarts[index - 1]:
-            raise FormatError(f"{path}: {what}: restart offsets are not increasing at restart {index}.")
+            raise FormatError(f"{path}: {what}: restart offsets are not increasing at restart "
+                              f"{index}.")
     return keys, values
 
 
@@ -264,8 +270,8 @@ def _decode_entries(contents: bytes, end: int, path: str,
             raise FormatError(f"{path}: {what}: entry {len(keys)}: {exc}.") from None
         if shared > len(key) or pos + non_shared + value_length > end:
             raise FormatError(f"{path}: {what}: entry {len(keys)} at offset {start}: shared "
-                              f"{shared}, key {non_shared} and value {value_length} bytes do not fit "
-                              f"(previous key {len(key)} bytes, entries end at {end}).")
+                              f"{shared}, key {non_shared} and value {value_length} bytes do not "
+                              f"fit (previous key {len(key)} bytes, entries end at {end}).")
         new_key = key[:shared] + contents[pos:pos + non_shared]
         if keys and new_key <= key:
             raise FormatError(f"{path}: {what}: keys not strictly increasing at entry {len(keys)}: "
@@ -294,8 +300,8 @@ class TableReader:
         limit = len(data) - FOOTER_SIZE
         _parse_block(_read_block(data, metaindex, limit, path, "metaindex block"), path,
                      "metaindex block")
-        index_keys, index_values = _parse_block(_read_block(data, index, limit, path, "index block"),
-                                                path, "index block")
+        index_block = _read_block(data, index, limit, path, "index block")
+        index_keys, index_values = _parse_block(index_block, path, "index block")
         self._separators = index_keys
         self._handles = [self._index_handle(value, i) for i, value in enumerate(index_values)]
         self._blocks: dict[int, tuple[list[bytes], list[bytes]]] = {}
@@ -325,7 +331,8 @@ class TableReader:
             contents = _read_block(self._data, self._handles[i], self._limit, self.path, what)
             block = _parse_block(contents, self.path, what)
             keys = block[0]
-            if keys and (keys[-1] > self._separators[i] or (i and keys[0] <= self._separators[i - 1])):
+            after_previous = i == 0 or keys[0] > self._separators[i - 1]
+            if keys and (keys[-1] > self._separators[i] or not after_previous):
                 raise FormatError(f"{self.path}: {what}: keys {keys[0]!r}..{keys[-1]!r} are out of "
                                   "order with the index block (unsorted table).")
             self._blocks[i] = block
@@ -371,7 +378,7 @@ def _short_successor(key: bytes) -> bytes:
 
 
 class TableWriter:
-    """``tsl::table::TableBuilder`` with TensorFlow's options: add sorted keys, then ``finish()``."""
+    """``tsl::table::TableBuilder`` with TensorFlow's options: sorted ``add``s, then ``finish``."""
 
     def __init__(self, out: BinaryIO, *, compression: int = NO_COMPRESSION,
                  block_size: int = BLOCK_SIZE) -> None:

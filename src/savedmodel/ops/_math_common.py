@@ -1,19 +1,20 @@
 """Helpers shared by the math op families (math, reduction, segment, linalg, bitwise).
 
-TensorFlow's CPU kernels (Eigen) compute ``half`` and ``bfloat16`` math in float32 and round the result
-back to 16 bits; ``widen``/``narrow`` do the same here. Type-constraint strings are kept in one place
-so each op's header stays short and greppable against ``tensorflow/core/ops/math_ops.cc``.
+TensorFlow's CPU kernels (Eigen) compute ``half`` and ``bfloat16`` functions in float32 and round
+the result back to 16 bits; ``widen`` and ``in_float32`` do the same here. Type-constraint strings
+are kept in one place so that each op's header stays short and greppable against
+``tensorflow/core/ops/math_ops.cc``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import ml_dtypes
 import numpy as np
 
-from savedmodel.errors import InvalidArgumentError
+from savedmodel.errors import InvalidArgumentError, ResourceExhaustedError
 
 HALF = np.dtype(np.float16)
 BFLOAT16 = np.dtype(ml_dtypes.bfloat16)
@@ -23,17 +24,10 @@ FLOAT32 = np.dtype(np.float32)
 # Type constraints, in the order TensorFlow's OpDefs list them.
 FLOATS = "bfloat16, half, float, double"
 FLOATS_COMPLEX = "bfloat16, half, float, double, complex64, complex128"
-SIGNED = "int8, int16, int32, int64"
-UNSIGNED = "uint8, uint16, uint32, uint64"
 NUMBER = ("float, double, int32, uint8, int16, int8, complex64, int64, qint8, quint8, qint32, "
           "bfloat16, qint16, quint16, uint16, complex128, half, uint32, uint64")
 REAL_NUMBER = ("float, double, int32, uint8, int16, int8, int64, bfloat16, uint16, half, uint32, "
                "uint64")
-
-
-def is_low_float(dtype: np.dtype) -> bool:
-    """True for float16 and bfloat16, which TensorFlow computes in float32."""
-    return dtype in LOW_FLOATS
 
 
 def widen(x: np.ndarray) -> np.ndarray:
@@ -53,31 +47,13 @@ def in_float32(fn: Callable[..., Any]) -> Callable[..., np.ndarray]:
     return apply
 
 
-def as_array(value: Any, dtype: np.dtype) -> np.ndarray:
-    """``value`` as an ndarray of ``dtype`` (NumPy scalars and 0-d results included), no copy if exact."""
-    return np.asarray(value, dtype=dtype)
-
-
 def broadcast_shapes(ctx: Any, *arrays: np.ndarray) -> tuple[int, ...]:
-    """The broadcast shape of the inputs; InvalidArgumentError like TensorFlow's when incompatible."""
+    """The inputs' broadcast shape; InvalidArgumentError like TensorFlow's when incompatible."""
     try:
         return np.broadcast_shapes(*(a.shape for a in arrays))
     except ValueError:
         shapes = " vs. ".join(str(tuple(a.shape)) for a in arrays)
         raise InvalidArgumentError(f"{ctx.where}: Incompatible shapes: {shapes}.") from None
-
-
-def int_list(value: np.ndarray) -> list[int]:
-    """A small integer tensor (axes, sizes) as Python ints."""
-    return [int(v) for v in np.asarray(value).reshape(-1)]
-
-
-def check_rank(ctx: Any, name: str, value: np.ndarray, ranks: Sequence[int]) -> None:
-    """Raises InvalidArgumentError unless ``value`` has one of ``ranks``."""
-    if value.ndim not in ranks:
-        wanted = " or ".join(str(r) for r in ranks)
-        raise InvalidArgumentError(
-            f"{ctx.where}: {name} must have rank {wanted}, got shape {tuple(value.shape)}.")
 
 
 def scalar_int(ctx: Any, name: str, value: np.ndarray) -> int:
@@ -87,3 +63,12 @@ def scalar_int(ctx: Any, name: str, value: np.ndarray) -> int:
         raise InvalidArgumentError(
             f"{ctx.where}: {name} must be a scalar, got shape {tuple(arr.shape)}.")
     return int(arr.reshape(()))
+
+
+def check_size(ctx: Any, count: int, dtype: np.dtype) -> None:
+    """Refuses outputs over the runtime's ``max_tensor_bytes`` (a hostile Range or Bincount)."""
+    limit = getattr(getattr(ctx, "options", None), "max_tensor_bytes", None)
+    if limit is not None and count * max(np.dtype(dtype).itemsize, 1) > limit:
+        raise ResourceExhaustedError(
+            f"{ctx.where}: output of {count} elements of {np.dtype(dtype)} exceeds the "
+            f"{limit}-byte tensor limit; raise RuntimeOptions.max_tensor_bytes if intended.")

@@ -1,9 +1,10 @@
 """Sliding-window geometry shared by convolutions, pooling and image patches.
 
-Mirrors TensorFlow's ``GetWindowedOutputSizeVerbose`` (``tensorflow/core/framework/kernel_shape_util.cc``):
-for ``VALID`` the window never leaves the input; for ``SAME`` the output has ``ceil(in / stride)``
-positions and the padding total is split with the odd pixel at the end; ``EXPLICIT`` takes the
-paddings given. Windows are strided NumPy views (no copies); callers copy only what a matmul needs.
+Mirrors TensorFlow's ``GetWindowedOutputSizeVerbose``
+(``tensorflow/core/framework/kernel_shape_util.cc``): for ``VALID`` the window never leaves the
+input; for ``SAME`` the output has ``ceil(in / stride)`` positions and the padding total is split with
+the odd pixel at the end; ``EXPLICIT`` takes the paddings given. Windows are strided NumPy views (no
+copies); callers copy only what a matmul needs. May import ``errors`` only.
 """
 
 from __future__ import annotations
@@ -46,10 +47,12 @@ def window_1d(in_size: int, ksize: int, stride: int, dilation: int, padding: str
     elif padding == "EXPLICIT":
         before, after = explicit
         if before < 0 or after < 0:
-            raise InvalidArgumentError(f"{where}: explicit paddings must be non-negative, got {explicit}.")
+            raise InvalidArgumentError(
+                f"{where}: explicit paddings must be non-negative, got {explicit}.")
         out = (in_size + before + after - effective + stride) // stride
     else:
-        raise InvalidArgumentError(f"{where}: unknown padding {padding!r}; expected SAME, VALID or EXPLICIT.")
+        raise InvalidArgumentError(
+            f"{where}: unknown padding {padding!r}; expected SAME, VALID or EXPLICIT.")
     if out < 0:
         raise InvalidArgumentError(
             f"{where}: Computed output size would be negative: {out} [input_size: {in_size}, "
@@ -98,7 +101,7 @@ def windows(in_shape: Sequence[int], ksize: Sequence[int], strides: Sequence[int
             for n, k, s, d, e in zip(in_shape, ksize, strides, dilations, explicit)]
 
 
-def pad_spatial(x: np.ndarray, geometry: Sequence[Window], value: float | int = 0) -> np.ndarray:
+def pad_spatial(x: np.ndarray, geometry: Sequence[Window], value: float = 0) -> np.ndarray:
     """``x`` (N, *spatial, C) with each spatial dimension padded by its window's padding."""
     widths = [(0, 0)] + [(w.pad_before, w.pad_after) for w in geometry] + [(0, 0)]
     if all(b == 0 and a == 0 for b, a in widths):

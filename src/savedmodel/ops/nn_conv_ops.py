@@ -1,10 +1,12 @@
 """Convolution kernels: Conv2D, Conv3D, DepthwiseConv2dNative and the transposed convolutions.
 
-Part of the nn family (``tensorflow/core/ops/nn_ops.cc``; kernels in ``tensorflow/core/kernels/conv_ops*.cc``,
-``depthwise_conv_op.cc``, ``conv_grad_input_ops.cc``). Regular convolutions build im2col patches from a
-strided view and run one matmul per chunk (chunks bound the patch buffer); depthwise convolutions
-accumulate one broadcast multiply per filter tap. float16/bfloat16 accumulate in float32 and round
-once, as TensorFlow's CPU kernels do. Imported by ``nn_ops``; may import ``registry`` and ``_windows``.
+Part of the nn family (``tensorflow/core/ops/nn_ops.cc``; kernels in
+``tensorflow/core/kernels/conv_ops*.cc``, ``depthwise_conv_op.cc``, ``conv_grad_input_ops.cc``).
+Regular convolutions build im2col patches from a strided view and run one matmul per chunk (chunks
+bound the patch buffer); depthwise convolutions accumulate one broadcast multiply per filter tap;
+transposed convolutions run one matmul and scatter-add per tap. float16/bfloat16 accumulate in
+float32 and round once, as TensorFlow's CPU kernels do. Besides NHWC, NCHW and leading batch
+dimensions are accepted (TensorFlow's oneDNN CPU kernels take NCHW too). Imported by ``nn_ops``.
 """
 
 from __future__ import annotations
@@ -26,18 +28,19 @@ def _check_rank(x: np.ndarray, rank: int, name: str, where: str, at_least: bool 
     ok = x.ndim >= rank if at_least else x.ndim == rank
     if not ok:
         qualifier = "at least " if at_least else ""
-        raise InvalidArgumentError(f"{where}: {name} must be {qualifier}{rank}-dimensional, got shape {x.shape}.")
+        raise InvalidArgumentError(
+            f"{where}: {name} must be {qualifier}{rank}-dimensional, got shape {x.shape}.")
 
 
-def _geometry(ctx, x_cl: np.ndarray, ksize, strides, dilations, padding, explicit_paddings,
+def _geometry(ctx, spatial, ksize, strides, dilations, padding, explicit_paddings,
               data_format: str, rank: int) -> tuple[list[W.Window], tuple, tuple]:
-    """Window geometry of a channels-last input for the op's attrs."""
+    """Window geometry for input spatial sizes ``spatial`` and the op's attrs."""
     channels_last = not data_format.startswith("NC")
     st = W.spatial_attr(strides, rank, channels_last, "strides", ctx.where)
     dl = W.spatial_attr(dilations, rank, channels_last, "dilations", ctx.where)
     explicit = (W.explicit_pairs(explicit_paddings, rank, channels_last, ctx.where)
                 if padding == "EXPLICIT" else None)
-    return W.windows(x_cl.shape[1:-1], ksize, st, dl, padding, explicit, ctx.where), st, dl
+    return W.windows(spatial, ksize, st, dl, padding, explicit, ctx.where), st, dl
 
 
 def _blocks(n: int, first_out: int, row_bytes: int):
@@ -65,8 +68,9 @@ def conv_channels_last(x: np.ndarray, f: np.ndarray, geometry, strides, dilation
     if out.size == 0:
         return out
     if groups == 1 and all(k == 1 for k in ksize):
-        tap = W.tap_view(xp, [0] * len(ksize), geometry, strides)
-        return np.matmul(tap, f.reshape(cin, cout), out=out)
+        cols = np.ascontiguousarray(W.tap_view(xp, [0] * len(ksize), geometry, strides))
+        np.matmul(cols.reshape(-1, cin), f.reshape(cin, cout), out=out.reshape(-1, cout))
+        return out
     view = W.window_view(xp, geometry, ksize, strides, dilations)
     view = view.reshape(*view.shape[:-1], groups, cin)
     taps = math.prod(ksize) * cin
@@ -86,7 +90,7 @@ def _conv(ctx, x: np.ndarray, f: np.ndarray, rank: int, strides, padding, explic
     _check_rank(x, rank, "input", ctx.where, at_least=(rank == 4))
     _check_rank(f, rank, "filter", ctx.where)
     batch_shape = x.shape[:x.ndim - nd - 1]
-    xc = W.to_channels_last(x.reshape(-1, *x.shape[len(batch_shape):]), data_format)
+    xc = W.to_channels_last(x.reshape(math.prod(batch_shape), *x.shape[len(batch_shape):]), data_format)
     if f.size == 0:
         raise InvalidArgumentError(
             f"{ctx.where}: filter must not have zero elements (i.e. all dimensions must be non-zero), "
@@ -98,7 +102,7 @@ def _conv(ctx, x: np.ndarray, f: np.ndarray, rank: int, strides, padding, explic
     if cout % (channels // cin):
         raise InvalidArgumentError(f"{ctx.where}: output depth must be evenly divisible by number of "
                                    f"groups: {cout} vs {channels // cin}.")
-    geometry, st, dl = _geometry(ctx, xc, f.shape[:-2], strides, dilations, padding,
+    geometry, st, dl = _geometry(ctx, xc.shape[1:-1], f.shape[:-2], strides, dilations, padding,
                                  explicit_paddings, data_format, rank)
     cdt = W.compute_dtype(x.dtype)
     out = conv_channels_last(xc.astype(cdt, copy=False), f.astype(cdt, copy=False), geometry, st, dl)
@@ -110,20 +114,25 @@ def depthwise_channels_last(x: np.ndarray, f: np.ndarray, geometry, strides, dil
     """Depthwise convolution (N, *out, C*M) of channels-last ``x`` with an (*k, C, M) filter."""
     ksize, (channels, mult) = f.shape[:-2], f.shape[-2:]
     xp = W.pad_spatial(x, geometry)
-    out = np.zeros((x.shape[0], *(w.out for w in geometry), channels, mult), x.dtype)
+    out = np.zeros((x.shape[0], *(w.out for w in geometry), channels * mult), x.dtype)
     if out.size == 0:
-        return out.reshape(*out.shape[:-2], channels * mult)
+        return out
     # Chunks over the batch keep each accumulator in cache across all the taps.
-    step = W.chunk_rows(x.shape[0], out[0].nbytes, 1 << 22)
+    step = W.chunk_rows(x.shape[0], out[0].nbytes, 1 << 21)
     for start in range(0, x.shape[0], step):
         acc = out[start:start + step]
+        if mult > 1:
+            acc = acc.reshape(*acc.shape[:-1], channels, mult)
         tmp = np.empty_like(acc)
         for offsets in itertools.product(*(range(k) for k in ksize)):
             tap = W.tap_view(xp[start:start + step], [o * d for o, d in zip(offsets, dilations)],
                              geometry, strides)
-            np.multiply(tap[..., None], f[offsets], out=tmp)
+            if mult > 1:
+                np.multiply(tap[..., None], f[offsets], out=tmp)
+            else:
+                np.multiply(tap, f[offsets][:, 0], out=tmp)
             acc += tmp
-    return out.reshape(*out.shape[:-2], channels * mult)
+    return out
 
 
 def conv_backprop_input(dy: np.ndarray, f: np.ndarray, in_spatial, geometry, strides,
@@ -173,8 +182,8 @@ def _conv_backprop(ctx, input_sizes, f, dy, rank: int, strides, padding, explici
             f"{ctx.where}: input, filter and out_backprop shapes disagree: input {shape}, filter "
             f"{f.shape}, out_backprop {dy.shape}; expected input depth == filter in-depth and "
             "out_backprop depth == filter out-depth.")
-    geometry, st, dl = _geometry(ctx, np.empty(shape, np.int8), f.shape[:-2], strides, dilations,
-                                 padding, explicit_paddings, data_format, rank)
+    geometry, st, dl = _geometry(ctx, shape[1:-1], f.shape[:-2], strides, dilations, padding,
+                                 explicit_paddings, data_format, rank)
     computed = tuple(w.out for w in geometry)
     if computed != dy_cl.shape[1:-1]:
         raise InvalidArgumentError(
@@ -235,7 +244,7 @@ def _depthwise_conv2d(ctx, x, f, *, strides, padding, explicit_paddings, data_fo
     if xc.shape[-1] != f.shape[2]:
         raise InvalidArgumentError(f"{ctx.where}: input and filter must have the same depth: "
                                    f"{xc.shape[-1]} vs {f.shape[2]}.")
-    geometry, st, dl = _geometry(ctx, xc, f.shape[:2], strides, dilations, padding,
+    geometry, st, dl = _geometry(ctx, xc.shape[1:-1], f.shape[:2], strides, dilations, padding,
                                  explicit_paddings, data_format, 4)
     cdt = W.compute_dtype(x.dtype)
     out = depthwise_channels_last(xc.astype(cdt, copy=False), f.astype(cdt, copy=False), geometry,

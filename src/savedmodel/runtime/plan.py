@@ -205,6 +205,7 @@ def compile_plan(graph: Graph, env: PlanEnv, *, feeds: Sequence[TensorRef | str]
             planner.slots[(feed.node, -1, feed.output_arg, feed.index)] = slot  # type: ignore[index]
     steps = [_make_step(planner, node) for node in planner.order(names, fed_refs)]
     fetch_slots = [_resolve(planner, ref, where) for ref in fetches]
+    fetch_slots = [_deref_fetch(planner, steps, slot, where) for slot in fetch_slots]
     _add_releases(steps, set(fetch_slots))
     return ExecutionPlan(planner.n_slots, feed_slots, fetch_slots, steps)
 
@@ -278,6 +279,18 @@ def _make_step(planner: _Planner, node: Node) -> Step:
     ctx = KernelContext(node.name, node.op, planner.env.resources, planner.env.options,
                         planner.env.call)
     return Step(node.name, node.op, kernel, ctx, attrs, inputs, outputs)
+
+
+def _deref_fetch(planner: _Planner, steps: list[Step], slot: int, where: str) -> int:
+    """Fetching a TF1 ref gives its value: a dereferencing step writes it to a fresh slot."""
+    if slot not in planner.ref_slots:
+        return slot
+    from savedmodel.ops.state_ops import deref
+
+    out = planner.new_slot()
+    ctx = KernelContext("<fetch>", "Identity", planner.env.resources, planner.env.options, planner.env.call)
+    steps.append(Step("<fetch>", "Identity", lambda c, ref: (deref(ref, where),), ctx, {}, [slot], [out]))
+    return out
 
 
 def _deref_positions(op_def: registry.OpDef, groups: list[int | None], flat: list[int],

@@ -1,4 +1,4 @@
-"""``savedmodel.saved_model``: mirrors ``tf.saved_model`` (constants and ``contains_saved_model`` so far).
+"""``savedmodel.saved_model`` mirrors ``tf.saved_model`` (so far: constants, ``contains_saved_model``).
 
 The v1 constant modules are importable as in ``tf.compat.v1.saved_model``: ``constants``,
 ``tag_constants`` and ``signature_constants``.

@@ -1,7 +1,7 @@
 """SavedModel file names and collection/signature keys, with TensorFlow's values.
 
-Mirrors ``tf.compat.v1.saved_model.constants`` (``tensorflow/python/saved_model/constants.py``, whose
-source of truth is ``tensorflow/cc/saved_model/constants.h``). The file and directory names live in
+Mirrors ``tf.compat.v1.saved_model.constants`` (``tensorflow/python/saved_model/constants.py``,
+whose source of truth is ``tensorflow/cc/saved_model/constants.h``). The file and directory names live in
 ``savedmodel.format.saved_model_file``, the layer that reads and writes them; they are re-exported
 here so that there is one source for each value.
 

@@ -1,7 +1,8 @@
 """SignatureDef keys and method names, with TensorFlow's values.
 
 Mirrors ``tf.compat.v1.saved_model.signature_constants``
-(``tensorflow/python/saved_model/signature_constants.py``, ``tensorflow/cc/saved_model/signature_constants.h``):
+(``tensorflow/python/saved_model/signature_constants.py``,
+``tensorflow/cc/saved_model/signature_constants.h``):
 the default signature key, and the input/output keys and method names of the Classify, Predict and
 Regress APIs that TF Serving implements.
 
@@ -28,7 +29,7 @@ __all__ = [
     "SUPERVISED_TRAIN_METHOD_NAME",
 ]
 
-#: Signature used when a request names none (``saved_model_cli``, TF Serving, ``load().signatures``).
+#: Signature used when a request names none (saved_model_cli, TF Serving, ``load().signatures``).
 DEFAULT_SERVING_SIGNATURE_DEF_KEY = "serving_default"
 
 # Classification API.

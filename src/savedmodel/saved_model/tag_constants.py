@@ -1,6 +1,7 @@
 """Meta-graph tags, with TensorFlow's values (``tf.compat.v1.saved_model.tag_constants``).
 
-Mirrors ``tensorflow/python/saved_model/tag_constants.py`` and ``tensorflow/cc/saved_model/tag_constants.h``.
+Mirrors ``tensorflow/python/saved_model/tag_constants.py`` and
+``tensorflow/cc/saved_model/tag_constants.h``.
 A loader picks the MetaGraphDef whose tag *set* equals the requested one.
 
 May import: nothing.

@@ -1,7 +1,8 @@
 """``savedmodel.train``: the checkpoint reading API of ``tf.train``.
 
-``load_checkpoint``, ``list_variables``, ``latest_checkpoint`` and ``CheckpointReader`` behave as their
-TensorFlow namesakes on V2 checkpoints (and, beyond TensorFlow, accept a SavedModel directory).
+``load_checkpoint``, ``list_variables``, ``latest_checkpoint`` and ``CheckpointReader`` behave as
+their TensorFlow namesakes on V2 checkpoints (and, beyond TensorFlow, accept a SavedModel
+directory).
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
-"""The checkpoint reading API of ``tf.train``: ``load_checkpoint``, ``list_variables``, ``CheckpointReader``.
+"""The checkpoint reading API of ``tf.train``: ``load_checkpoint``, ``list_variables`` and more.
 
 Mirrors ``tensorflow/python/training/checkpoint_utils.py`` and ``py_checkpoint_reader.py`` (the C++
 ``CheckpointReader`` over a V2 tensor bundle), reading through ``savedmodel.format.bundle``. Only V2
 checkpoints (``P.index`` + ``P.data-*``) exist in TensorFlow 2; V1 checkpoints are not read.
 
-``ckpt_dir_or_file`` may be a checkpoint prefix, a directory holding a ``checkpoint`` state file (its
-``model_checkpoint_path`` is used, as ``tf.train.latest_checkpoint`` does), or, beyond TensorFlow, a
-SavedModel directory (its ``variables/variables`` bundle).
+``ckpt_dir_or_file`` may be a checkpoint prefix, a directory holding a ``checkpoint`` state file
+(its ``model_checkpoint_path`` is used, as ``tf.train.latest_checkpoint`` does), or, beyond
+TensorFlow, a SavedModel directory (its ``variables/variables`` bundle).
 
 May import: ``savedmodel.format``, ``savedmodel.errors``, numpy and the standard library.
 """
@@ -26,8 +26,9 @@ from savedmodel.format.bundle import BundleReader, index_filename
 CHECKPOINT_STATE_FILENAME = "checkpoint"
 _SAVED_MODEL_VARIABLES = os.path.join("variables", "variables")
 # `model_checkpoint_path: "..."` in the text-format CheckpointState (double- or single-quoted).
-_LATEST_PATH = re.compile(r"""^\s*model_checkpoint_path\s*:\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""",
-                          re.MULTILINE)
+_LATEST_PATH = re.compile(
+    r"""^\s*model_checkpoint_path\s*:\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""",
+    re.MULTILINE)
 
 
 class CheckpointReader:
@@ -99,7 +100,7 @@ class CheckpointReader:
 
 
 def latest_checkpoint(checkpoint_dir: str | os.PathLike[str]) -> str | None:
-    """The prefix named by ``checkpoint_dir/checkpoint``, or None (``tf.train.latest_checkpoint``)."""
+    """The prefix that ``checkpoint_dir/checkpoint`` names, or None (tf.train.latest_checkpoint)."""
     directory = os.fspath(checkpoint_dir)
     try:
         with open(os.path.join(directory, CHECKPOINT_STATE_FILENAME), "rb") as f:
@@ -140,7 +141,7 @@ def load_checkpoint(ckpt_dir_or_file: str | os.PathLike[str]) -> CheckpointReade
 
 
 def list_variables(ckpt_dir_or_file: str | os.PathLike[str]) -> list[tuple[str, list[int]]]:
-    """``(name, shape)`` of every tensor in the checkpoint, sorted by name (``tf.train.list_variables``)."""
+    """``(name, shape)`` of every tensor, sorted by name (``tf.train.list_variables``)."""
     with load_checkpoint(ckpt_dir_or_file) as reader:
         shapes = reader.get_variable_to_shape_map()
     return [(name, shapes[name]) for name in sorted(shapes)]
