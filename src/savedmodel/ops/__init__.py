@@ -12,21 +12,25 @@ from savedmodel.ops import registry
 
 FAMILIES = (
     "array_ops",
+    "bitwise_ops",
     "control_flow_ops",
     "functional_ops",
     "image_ops",
     "io_ops",
+    "linalg_ops",
+    "lookup_ops",
     "math_ops",
     "nn_ops",
+    "parsing_ops",
+    "random_ops",
+    "reduction_ops",
     "resource_variable_ops",
+    "segment_ops",
     "state_ops",
+    "string_ops",
 )
 
 for _family in FAMILIES:
-    try:
-        importlib.import_module(f"savedmodel.ops.{_family}")
-    except ModuleNotFoundError as _err:  # a family still being written by a helper
-        if _err.name != f"savedmodel.ops.{_family}":
-            raise
+    importlib.import_module(f"savedmodel.ops.{_family}")
 
 __all__ = ["FAMILIES", "registry"]

@@ -18,6 +18,7 @@ value per output (a list for list outputs). Registration refuses duplicates.
 
 from __future__ import annotations
 
+import ast
 import difflib
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -132,7 +133,7 @@ def _parse_scalar(kind: str, text: str) -> Any:
     if kind == "type":
         return dtypes.as_dtype(text)
     if kind == "string":
-        return text[1:-1] if text[:1] in "'\"" else text
+        return ast.literal_eval(text) if text[:1] in "'\"" else text
     if kind == "bool":
         return text == "true"
     if kind == "int":

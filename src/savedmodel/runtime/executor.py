@@ -24,6 +24,12 @@ def execute(plan: ExecutionPlan, feeds: Sequence[Any]) -> list[Any]:
     slots: list[Any] = [None] * plan.n_slots
     for slot, value in zip(plan.feed_slots, feeds):
         slots[slot] = value
+    with np.errstate(all="ignore"):  # TensorFlow never warns on NaN/inf arithmetic
+        _run_steps(plan, slots)
+    return [slots[i] for i in plan.fetch_slots]
+
+
+def _run_steps(plan: ExecutionPlan, slots: list[Any]) -> None:
     for step in plan.steps:
         args = [slots[i] if i.__class__ is int else [slots[j] for j in i] for i in step.inputs]
         try:
@@ -45,7 +51,6 @@ def execute(plan: ExecutionPlan, feeds: Sequence[Any]) -> list[Any]:
             _trace(step, args, outputs)
         for slot in step.release:
             slots[slot] = None
-    return [slots[i] for i in plan.fetch_slots]
 
 
 def _shape(value: Any) -> str:

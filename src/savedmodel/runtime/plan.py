@@ -276,9 +276,30 @@ def _make_step(planner: _Planner, node: Node) -> Step:
     planner.offsets[node.name] = offsets
     if is_function:
         attrs = {}
+    elif any(arg.is_list for arg in op_def.outputs):
+        kernel = _flattening(kernel, [arg.is_list for arg in op_def.outputs])
     ctx = KernelContext(node.name, node.op, planner.env.resources, planner.env.options,
                         planner.env.call)
     return Step(node.name, node.op, kernel, ctx, attrs, inputs, outputs)
+
+
+def _flattening(kernel: Callable[..., tuple], is_list: list[bool]) -> Callable[..., tuple]:
+    """Wraps a kernel whose list outputs come back as Python lists so its outputs are flat."""
+
+    def flat_kernel(ctx: KernelContext, *args: Any, **attrs: Any) -> tuple:
+        outputs = kernel(ctx, *args, **attrs)
+        if len(outputs) != len(is_list):
+            raise InvalidArgumentError(f"{ctx.where}: kernel returned {len(outputs)} outputs, "
+                                       f"expected {len(is_list)}.")
+        flat: list[Any] = []
+        for value, listed in zip(outputs, is_list):
+            if listed:
+                flat.extend(value)
+            else:
+                flat.append(value)
+        return tuple(flat)
+
+    return flat_kernel
 
 
 def _deref_fetch(planner: _Planner, steps: list[Step], slot: int, where: str) -> int:

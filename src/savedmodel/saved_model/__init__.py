@@ -31,6 +31,8 @@ from savedmodel.saved_model.signature_constants import (
     REGRESS_METHOD_NAME,
     REGRESS_OUTPUTS,
 )
+from savedmodel.saved_model.load import load
+from savedmodel.saved_model.options import LoadOptions, SaveOptions
 from savedmodel.saved_model.tag_constants import GPU, SERVING, TPU, TRAINING
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "DEBUG_INFO_FILENAME_PB",
     "DEFAULT_SERVING_SIGNATURE_DEF_KEY",
     "GPU",
+    "LoadOptions",
     "PREDICT_INPUTS",
     "PREDICT_METHOD_NAME",
     "PREDICT_OUTPUTS",
@@ -54,9 +57,11 @@ __all__ = [
     "SAVED_MODEL_FILENAME_PBTXT",
     "SAVED_MODEL_SCHEMA_VERSION",
     "SERVING",
+    "SaveOptions",
     "TPU",
     "TRAINING",
     "VARIABLES_DIRECTORY",
     "VARIABLES_FILENAME",
     "contains_saved_model",
+    "load",
 ]

@@ -23,7 +23,14 @@ from savedmodel.ops.context import ResourceHandle, VariableState
 from savedmodel.runtime.functions import FunctionRuntime
 from savedmodel.saved_model import load_v1, loader
 from savedmodel.saved_model.functions import ConcreteFunction, RestoredFunction
-from savedmodel.saved_model.objects import Asset, AutoTrackable, RestoredResource, SignatureMap, Variable
+from savedmodel.saved_model.objects import (
+    Asset,
+    AutoTrackable,
+    CapturedTensor,
+    RestoredResource,
+    SignatureMap,
+    Variable,
+)
 from savedmodel.saved_model.options import LoadOptions
 
 OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
@@ -72,11 +79,14 @@ class _Loader:
             self.objects[node_id] = self._revive(node_id)
         for node_id, node in enumerate(self.proto.nodes):
             self._attach_children(node_id, node)
-        if not self.options.experimental_skip_checkpoint:
-            self._restore_variables()
+        reader, matches = self._checkpoint()
+        if reader is not None:
+            self._restore_variables(reader, matches)
         for obj in self.objects:
             if isinstance(obj, RestoredResource):
                 obj.initialize()
+        if reader is not None:
+            self._restore_saveables(reader, matches)
         root = self.objects[0]
         if isinstance(root, AutoTrackable):
             root._set_variables([o for o in self.objects if isinstance(o, Variable)])
@@ -119,8 +129,7 @@ class _Loader:
             names = list(node.function.concrete_functions)
             return RestoredFunction(names[0] if names else "", [self._concrete(n) for n in names])
         if kind == "captured_tensor":
-            raise UnimplementedError(f"{self.export_dir}: object {node_id} is a captured tensor, "
-                                     "which savedmodel does not load yet.")
+            return CapturedTensor(node.captured_tensor.name, node.captured_tensor.concrete_function)
         return AutoTrackable()
 
     def _variable(self, node_id: int, proto: saved_object_graph_pb2.SavedVariable) -> Variable:
@@ -165,6 +174,10 @@ class _Loader:
             return obj.resource_handle
         if isinstance(obj, Asset):
             return np.asarray(obj.asset_path.encode(), dtype=object)
+        if isinstance(obj, CapturedTensor):
+            raise UnimplementedError(
+                f"{self.export_dir}: a function captures tensor {obj.name!r} of "
+                f"{obj.concrete_function!r}; such captures (gradient functions) cannot run yet.")
         return obj
 
     def _attach_children(self, node_id: int, node: Any) -> None:
@@ -183,23 +196,40 @@ class _Loader:
                 except (AttributeError, TypeError):
                     pass
 
-    def _restore_variables(self) -> None:
+    def _checkpoint(self) -> tuple[BundleReader | None, list[tuple[int, int, Any]]]:
+        """The variables bundle and (saved node, checkpoint node) pairs, when there is one."""
         prefix = saved_model_file.variables_prefix(self.export_dir)
-        if not os.path.exists(prefix + ".index"):
-            return
+        if self.options.experimental_skip_checkpoint or not os.path.exists(prefix + ".index"):
+            return None, []
         reader = BundleReader(prefix)
         if OBJECT_GRAPH_KEY not in reader:
-            return
+            return reader, []
         graph = trackable_object_graph_pb2.TrackableObjectGraph.FromString(
             bytes(reader.read(OBJECT_GRAPH_KEY).item()))
-        for saved_id, ckpt_id in _match_nodes(self.proto, graph):
+        return reader, [(s, c, graph.nodes[c]) for s, c in _match_nodes(self.proto, graph)]
+
+    def _restore_variables(self, reader: BundleReader, matches: list[tuple[int, int, Any]]) -> None:
+        for saved_id, _, ckpt_node in matches:
             obj = self.objects[saved_id]
             if not isinstance(obj, Variable):
                 continue
-            for attribute in graph.nodes[ckpt_id].attributes:
+            for attribute in ckpt_node.attributes:
                 if attribute.name == "VARIABLE_VALUE":
                     obj._restore(reader.read(attribute.checkpoint_key))
 
+    def _restore_saveables(self, reader: BundleReader, matches: list[tuple[int, int, Any]]) -> None:
+        """Objects that save through functions (e.g. MutableHashTable) get their tensors back."""
+        for saved_id, _, ckpt_node in matches:
+            saveables = self.proto.nodes[saved_id].saveable_objects
+            for attribute in ckpt_node.attributes:
+                saveable = saveables.get(attribute.name)
+                if saveable is None:
+                    continue
+                key = attribute.checkpoint_key
+                # One tensor under the key itself, or several as "<key>-<suffix>" in spec order.
+                keys = [key] if key in reader else sorted(
+                    k for k in reader.keys() if k.startswith(key + "-"))
+                self.objects[saveable.restore_function](*[reader.read(k) for k in keys])
 
 def _match_nodes(saved: Any, ckpt: Any) -> list[tuple[int, int]]:
     """Pairs (saved node, checkpoint node) found by walking children names from both roots."""

@@ -144,7 +144,8 @@ class LoadedV1:
 def _spec_of(info: meta_graph_pb2.TensorInfo) -> TensorSpec:
     from savedmodel.format import tensor_proto
 
-    return TensorSpec(tensor_proto.shape_from_proto(info.tensor_shape), dtypes.as_dtype(info.dtype or 1))
+    shape = tensor_proto.shape_from_proto(info.tensor_shape) if info.HasField("tensor_shape") else None
+    return TensorSpec(shape, dtypes.as_dtype(info.dtype or 1))
 
 
 class SignatureFunction:
@@ -153,13 +154,13 @@ class SignatureFunction:
     def __init__(self, model: LoadedV1, key: str, signature: meta_graph_pb2.SignatureDef) -> None:
         self.key = key
         self.method_name = signature.method_name
-        for side in (signature.inputs, signature.outputs):
-            for name, info in side.items():
-                if info.WhichOneof("encoding") != "name":
-                    raise UnimplementedError(f"Signature {key!r}: {name!r} is a sparse or composite "
-                                             "tensor, which savedmodel does not support yet.")
-        self.inputs = {k: (v.name, _spec_of(v)) for k, v in sorted(signature.inputs.items())}
-        self.outputs = {k: v.name for k, v in sorted(signature.outputs.items())}
+        self.unsupported = sorted(
+            name for side in (signature.inputs, signature.outputs) for name, info in side.items()
+            if info.WhichOneof("encoding") != "name")
+        self.inputs = {k: (v.name, _spec_of(v)) for k, v in sorted(signature.inputs.items())
+                       if k not in self.unsupported}
+        self.outputs = {k: v.name for k, v in sorted(signature.outputs.items())
+                        if k not in self.unsupported}
         self._model = model
         self._plan: ExecutionPlan | None = None
 
@@ -168,6 +169,9 @@ class SignatureFunction:
         return (), {k: TensorSpec(s.shape, s.dtype, k) for k, (_, s) in self.inputs.items()}
 
     def __call__(self, **kwargs: Any) -> dict[str, Any]:
+        if self.unsupported:
+            raise UnimplementedError(f"Signature {self.key!r}: {self.unsupported} are sparse or "
+                                     "composite tensors, which savedmodel does not support yet.")
         missing = sorted(set(self.inputs) - set(kwargs))
         unknown = sorted(set(kwargs) - set(self.inputs))
         if missing or unknown:
@@ -176,7 +180,8 @@ class SignatureFunction:
         if self._plan is None:
             self._plan = self._model.compile([tensor_ref(n) for n, _ in self.inputs.values()],
                                              [tensor_ref(n) for n in self.outputs.values()])
-        values = [convert_input(kwargs[k], spec, f"signature {self.key!r} input {k!r}")
+        # TF1 signatures are fed like Session.run: dtype converted, shapes left to the graph.
+        values = [convert_input(kwargs[k], TensorSpec(None, spec.dtype), f"signature {self.key!r} input {k!r}")
                   for k, (_, spec) in self.inputs.items()]
         outputs = execute(self._plan, values)
         return {k: wrap_output(v) for k, v in zip(self.outputs, outputs)}
@@ -208,6 +213,8 @@ def load_v1(export_dir: str, meta_graph: meta_graph_pb2.MetaGraphDef, options: L
     if not options.experimental_skip_checkpoint:
         model.initialize()
     for function in model.signatures.values():
+        if function.unsupported:
+            continue
         function._plan = model.compile([tensor_ref(n) for n, _ in function.inputs.values()],
                                        [tensor_ref(n) for n in function.outputs.values()])
     return model

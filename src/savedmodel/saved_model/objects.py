@@ -153,3 +153,11 @@ class RestoredResource:
         if init is not None:
             self.resource_handle  # noqa: B018  (create before initializing)
             init()()
+
+
+class CapturedTensor:
+    """A tensor one function captured from another's graph (Keras gradient functions use them)."""
+
+    def __init__(self, name: str, concrete_function: str) -> None:
+        self.name = name
+        self.concrete_function = concrete_function

@@ -9,6 +9,10 @@ from typing import Any
 from savedmodel.ops.context import RuntimeOptions
 
 
+# Ops that read files, allowed at load because their paths are checked to lie inside the model.
+MODEL_FILE_OPS = frozenset({"InitializeTableFromTextFileV2", "InitializeTableFromTextFile"})
+
+
 @dataclass
 class LoadOptions:
     """Options for ``load``: TensorFlow's fields, and which file/code ops the caller trusts.
@@ -28,7 +32,9 @@ class LoadOptions:
     max_loop_iterations: int = 10_000_000
 
     def runtime_options(self, model_dir: str) -> RuntimeOptions:
-        return RuntimeOptions(allowed_ops=frozenset(self.allowed_ops), allowed_paths=(model_dir,),
+        """Runtime limits for one model; its own asset files may be read by table initializers."""
+        allowed = frozenset(self.allowed_ops) | MODEL_FILE_OPS
+        return RuntimeOptions(allowed_ops=allowed, allowed_paths=(model_dir,),
                               max_tensor_bytes=self.max_tensor_bytes, max_call_depth=self.max_call_depth,
                               max_loop_iterations=self.max_loop_iterations)
 
