@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 
 import ml_dtypes
 import numpy as np
@@ -13,19 +11,7 @@ from tensorflow.python.framework import kernels, op_def_registry
 from savedmodel.errors import InvalidArgumentError
 
 
-def _load_ops_conftest():
-    # tests/ops/conftest.py shares its module name with tests/conftest.py; load it by path.
-    spec = importlib.util.spec_from_file_location(
-        "_ops_conftest", Path(__file__).with_name("conftest.py")
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_conftest = _load_ops_conftest()
-run = _conftest.run
-assert_same = _conftest.assert_same
+from tests.ops.conftest import assert_same, run  # noqa: E402
 
 BF16 = np.dtype(ml_dtypes.bfloat16)
 LOW = (np.dtype(np.float16), BF16)

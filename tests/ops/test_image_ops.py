@@ -8,13 +8,11 @@ is exact except for the two libjpeg flag pairs Pillow cannot select (see ``JPEG_
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import itertools
 import struct
 import sys
 import zlib
-from pathlib import Path
 
 import ml_dtypes
 import numpy as np
@@ -29,18 +27,7 @@ from savedmodel.format import dtypes as sm_dtypes
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
 
-def _ops_conftest():
-    # tests/ops/conftest.py shares its module name with tests/conftest.py; load it by path.
-    spec = importlib.util.spec_from_file_location(
-        "_image_ops_conftest", Path(__file__).with_name("conftest.py")
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-run = _ops_conftest().run
-assert_same = _ops_conftest().assert_same
+from tests.ops.conftest import assert_same, run  # noqa: E402
 RNG = np.random.default_rng(7)
 BF16 = np.dtype(ml_dtypes.bfloat16)
 # Largest |ours - TensorFlow's| pixel difference measured for a JPEG decoded with TensorFlow's default

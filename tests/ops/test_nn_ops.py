@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 
 import ml_dtypes
 import numpy as np
@@ -17,18 +15,7 @@ from savedmodel.format import dtypes as sm_dtypes
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
 
-def _ops_conftest():
-    # tests/ops/conftest.py shares its module name with tests/conftest.py; load it by path.
-    spec = importlib.util.spec_from_file_location(
-        "_nn_ops_conftest", Path(__file__).with_name("conftest.py")
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-run = _ops_conftest().run
-assert_same = _ops_conftest().assert_same
+from tests.ops.conftest import assert_same, run  # noqa: E402
 BF16 = np.dtype(ml_dtypes.bfloat16)
 FLOATS = [np.dtype(np.float16), BF16, np.dtype(np.float32), np.dtype(np.float64)]
 RNG = np.random.default_rng(1234)
