@@ -14,8 +14,8 @@ import savedmodel.ops.random_ops  # noqa: F401  (registers the family)
 from savedmodel.errors import InvalidArgumentError, ResourceExhaustedError
 from savedmodel.format import dtypes
 from savedmodel.ops import registry
+from savedmodel.ops._glibc_math import _logf, _sincosf
 from savedmodel.ops.context import KernelContext, ResourceManager
-from savedmodel.ops.random_ops import _logf, _sincosf
 from tests.ops.test_opdefs import test_opdef_matches_tensorflow as _check_opdef
 
 raw = tf.raw_ops

@@ -217,7 +217,8 @@ def check_supported(uses: dict[str, list[str]]) -> None:
     lines = []
     for op in sorted(missing):
         nodes = sorted(missing[op])
-        shown = ", ".join(repr(n) for n in nodes[:5]) + (f" and {len(nodes) - 5} more" if len(nodes) > 5 else "")
+        more = f" and {len(nodes) - 5} more" if len(nodes) > 5 else ""
+        shown = ", ".join(repr(n) for n in nodes[:5]) + more
         hint = suggest(op)
         lines.append(f"  {op} (used by {shown})" + (f"; did you mean {hint}?" if hint else ""))
     raise UnsupportedOpError(
@@ -263,7 +264,8 @@ def fill_attrs(op_def: OpDef, attrs: dict[str, Any], where: str) -> dict[str, An
         elif attr.default is not NO_DEFAULT:
             out[attr.name] = list(attr.default) if isinstance(attr.default, list) else attr.default
         else:
-            raise SavedModelValueError(f"{where}: op {op_def.name} needs attr {attr.name!r}, which is missing.")
+            raise SavedModelValueError(
+                f"{where}: op {op_def.name} needs attr {attr.name!r}, which is missing.")
     unknown = sorted(k for k in attrs if k not in op_def.attr_map and not k.startswith("_"))
     if unknown:
         raise SavedModelValueError(
@@ -275,7 +277,7 @@ def fill_attrs(op_def: OpDef, attrs: dict[str, Any], where: str) -> dict[str, An
 def _dtype_of(value: Any) -> Any:
     import numpy as np
 
-    if hasattr(value, "dtype") and isinstance(getattr(value, "dtype"), np.dtype):
+    if hasattr(value, "dtype") and isinstance(value.dtype, np.dtype):
         return dtypes.as_dtype(value.dtype)
     if isinstance(value, (bytes, str)):
         return dtypes.BY_ENUM[dtypes.STRING]

@@ -39,7 +39,7 @@ def _read(ctx: KernelContext, resource: Any, *, dtype: Any) -> tuple:
 
 def _checked_value(ctx: KernelContext, state: VariableState, value: Any, dtype: Any) -> np.ndarray:
     array = np.asarray(value)
-    if array.dtype != dtype.numpy and not (dtype.numpy == object and array.dtype == object):
+    if array.dtype != dtype.numpy:
         raise InvalidArgumentError(f"{ctx.where}: assigning {array.dtype} to a {dtype.name} variable.")
     return array
 

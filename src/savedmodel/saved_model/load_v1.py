@@ -181,7 +181,8 @@ class SignatureFunction:
             self._plan = self._model.compile([tensor_ref(n) for n, _ in self.inputs.values()],
                                              [tensor_ref(n) for n in self.outputs.values()])
         # TF1 signatures are fed like Session.run: dtype converted, shapes left to the graph.
-        values = [convert_input(kwargs[k], TensorSpec(None, spec.dtype), f"signature {self.key!r} input {k!r}")
+        values = [convert_input(kwargs[k], TensorSpec(None, spec.dtype),
+                                f"signature {self.key!r} input {k!r}")
                   for k, (_, spec) in self.inputs.items()]
         outputs = execute(self._plan, values)
         return {k: wrap_output(v) for k, v in zip(self.outputs, outputs)}
