@@ -153,3 +153,23 @@ def test_checkpoint_reads_outside_the_model_are_refused(tmp_path) -> None:
     plan = compile_plan(_graph(text), _runtime().env, fetches=[TensorRef("r")])
     with pytest.raises(PermissionDeniedError, match="'RestoreV2' reads or writes files"):
         execute(plan, [])
+
+
+def test_call_depth_is_bounded() -> None:
+    from savedmodel.ops.context import RuntimeOptions
+
+    chain = "".join(
+        f'function {{ signature {{ name: "f{i}" output_arg {{ name: "o" type: DT_INT32 }} }} '
+        f'node_def {{ name: "c" op: "PartitionedCall" attr {{ key: "Tin" value {{ list {{}} }} }} '
+        f'attr {{ key: "Tout" value {{ list {{ type: DT_INT32 }} }} }} '
+        f'attr {{ key: "f" value {{ func {{ name: "f{i + 1}" }} }} }} }} '
+        f'ret {{ key: "o" value: "c:output:0" }} }}\n' for i in range(20))
+    chain += ('function { signature { name: "f20" output_arg { name: "o" type: DT_INT32 } } '
+              'node_def { name: "k" op: "Const" attr { key: "dtype" value { type: DT_INT32 } } '
+              'attr { key: "value" value { tensor { dtype: DT_INT32 tensor_shape {} int_val: 7 } } } } '
+              'ret { key: "o" value: "k:output:0" } }')
+    library = FunctionLibrary(parse_text(chain, function_pb2.FunctionDefLibrary()))
+    assert FunctionRuntime(library).call("f0", []) == [np.int32(7)]
+    shallow = FunctionRuntime(library, options=RuntimeOptions(max_call_depth=10))
+    with pytest.raises(ResourceExhaustedError, match="call depth exceeds 10"):
+        shallow.call("f0", [])

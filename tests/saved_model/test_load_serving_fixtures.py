@@ -49,3 +49,25 @@ def test_incomplete_and_old_exports_are_refused(serving_fixtures) -> None:
 def test_unknown_tags_list_the_available_ones(serving_fixtures) -> None:
     with pytest.raises(NotFoundError, match=r"could not be found .*available tags '\[\['serve'\]\]'"):
         load(serving_fixtures / "saved_model_half_plus_two_cpu/00000123", tags=["train"])
+
+
+def test_prune_computes_fetches_from_feeds(serving_fixtures) -> None:
+    model = load(serving_fixtures / "saved_model_half_plus_two_cpu/00000123")
+    info = model.signatures["serving_default"]
+    (x_name, _), y_name = info.inputs["x"], info.outputs["y"]
+    pruned = model.prune(x_name, {"y": y_name})
+    out = pruned(np.array([[4.0]], np.float32))
+    np.testing.assert_allclose(out["y"].numpy(), [[4.0]])
+
+
+def test_restore_from_another_checkpoint(serving_fixtures, tmp_path) -> None:
+    from savedmodel.format.bundle import BundleWriter
+
+    model = load(serving_fixtures / "saved_model_half_plus_two_cpu/00000123")
+    prefix = str(tmp_path / "ckpt")
+    with BundleWriter(prefix) as writer:  # y = 2x + 1 instead of 0.5x + 2
+        for key, value in sorted({"a": 2.0, "a2": 2.0, "b": 1.0, "c": 3.0, "c2": 3.0}.items()):
+            writer.add(key, np.float32(value))
+    model.restore(prefix)
+    got = model.signatures["serving_default"](x=np.array([[2.0]], np.float32))
+    np.testing.assert_allclose(next(iter(got.values())).numpy(), [[5.0]])

@@ -38,7 +38,7 @@ from savedmodel.errors import InvalidArgumentError, NotFoundError
 
 # Refuse constructors that would allocate more than this many elements (a typo such as
 # ``np.ones((10**6, 10**6))`` must not take the machine down).
-MAX_ELEMENTS = 1 << 28
+MAX_ELEMENTS = 1 << 26
 
 
 class InputSyntaxError(ValueError):

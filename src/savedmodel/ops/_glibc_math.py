@@ -1,4 +1,4 @@
-"""glibc's float ``logf`` and ``sincosf``, re-implemented so Box-Muller matches TensorFlow bit for bit.
+"""glibc's float ``logf`` and ``sincosf``, so Box-Muller normals match TensorFlow's bit for bit.
 
 TensorFlow's CPU normals call glibc (>= 2.28), whose float routines
 (``sysdeps/ieee754/flt-32/e_logf.c``, ``s_sincosf.c``) are evaluated here in vectorized float64

@@ -7,15 +7,16 @@ Mirrors ``tensorflow/core/kernels/stateless_random_ops*.cc``, ``random_op.cc``, 
 All ops draw from Philox-4x32-10 (counter-based: block ``i`` is ``philox(counter + i, key)``, four
 uint32 each), computed in ``_philox`` with vectorized NumPy uint64 arithmetic. A seed pair is
 scrambled into (key, counter) as TensorFlow's ``GenerateKey`` does; the V2 ops take (key, counter,
-alg) directly
-(alg 1 Philox, 3 auto-select = Philox on CPU; ThreeFry is refused as on TensorFlow's CPU kernels).
-Float conversion, Box-Muller, the truncated-normal rejection layout (256 blocks reserved per group
-of outputs), multinomial CDF search and binomial BTRS/inversion follow TensorFlow's CPU kernels.
+alg) directly (alg 1 Philox, 3 auto-select = Philox on CPU; ThreeFry is refused as on TensorFlow's
+CPU kernels). Float conversion, Box-Muller, the truncated-normal rejection layout (256 blocks
+reserved per group of outputs), multinomial CDF search and binomial BTRS/inversion follow
+TensorFlow's CPU kernels.
 
 Box-Muller needs ``logf`` and ``sincosf``: TensorFlow calls glibc, whose float routines (glibc >=
 2.28) are re-implemented in ``_glibc_math`` in vectorized float64 exactly as glibc evaluates them,
-so float32, float16 and bfloat16 normals match TensorFlow bit for bit on modern Linux. float64 normals and the
-binomial sampler call the C library through ``math`` element by element (exact, but slower).
+so float32, float16 and bfloat16 normals match TensorFlow bit for bit on modern Linux. float64
+normals and the binomial sampler call the C library through ``math`` element by element (exact, but
+slower).
 
 Stateful ops (RandomUniform, RandomStandardNormal, TruncatedNormal, RandomUniformInt, Multinomial,
 RandomShuffle) keep one generator per node in ``ctx.resources``, seeded from the ``seed``/``seed2``
