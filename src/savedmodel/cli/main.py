@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from savedmodel.cli import inspect, render
+from savedmodel.cli import inspect, ops_command, render, run
 from savedmodel.errors import SavedModelError
 
 EXIT_OK = 0
@@ -116,8 +116,8 @@ def _add_show(commands: Any) -> None:
     show.set_defaults(func=_show, command_parser=show)
 
 
-# Subcommand name -> function adding its parser (``run`` and ``scan`` join with the runtime).
-_COMMANDS = {"show": _add_show}
+# Subcommand name -> function adding its parser.
+_COMMANDS = {"show": _add_show, "run": run.add_parser, "ops": ops_command.add_parser}
 
 
 # One part of the output: its JSON key (None for text-only notes), its data and its text.
@@ -203,9 +203,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _ParserExit as done:
         return done.status
     try:
-        output = args.func(args)
+        output = args.func(args)  # the text to print, or (text, exit code)
+    except _UsageError as error:  # a flag's value found wrong by the command
+        return _usage_error(error)
     except SavedModelError as error:
         sys.stderr.write(f"Error: {error}\n")
         return EXIT_ERROR
-    sys.stdout.write(output)
-    return EXIT_OK
+    text, code = (output, EXIT_OK) if isinstance(output, str) else output
+    sys.stdout.write(text)
+    return code

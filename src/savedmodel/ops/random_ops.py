@@ -113,7 +113,6 @@ def _shape(ctx: KernelContext, shape: Any) -> tuple[int, ...]:
     return dims
 
 
-
 # --------------------------------------------------------------------------------------------------
 # Stateful generators (GuardedPhiloxRandom), one per node.
 
