@@ -146,32 +146,37 @@ class OpTimer:
 
 
 def profile(fn: Callable[[], Any], calls: int, plain_s: float) -> dict[str, Any]:
-    """Per-op self times of ``calls`` calls of ``fn`` with the executor loop instrumented."""
+    """Per-op self times over ``calls`` calls of ``fn`` with the executor loop instrumented.
+
+    Every figure is the median over the calls, so a call slowed by another process counts little.
+    """
     from savedmodel.runtime import executor
 
-    timer = OpTimer()
+    timers: list[OpTimer] = []
     original = executor._run_steps
-    executor._run_steps = timer.run_steps
     try:
+        executor._run_steps = OpTimer().run_steps
         fn()  # warm
-        timer.__init__()
         for _ in range(calls):
+            timers.append(OpTimer())
+            executor._run_steps = timers[-1].run_steps
             fn()
     finally:
         executor._run_steps = original
-    per_call = {op: s / calls for op, s in timer.self_s.items()}
-    top = sorted(per_call.items(), key=lambda kv: -kv[1])[:10]
-    steps = timer.steps / calls
-    loop_s = timer.loop_s / calls
-    kernel_s = timer.kernel_s / calls
+    per_op = {op: statistics.median(t.self_s.get(op, 0.0) for t in timers) for op in timers[0].self_s}
+    top = sorted(per_op.items(), key=lambda kv: -kv[1])[:10]
+    steps = timers[0].steps
+    kernel_s = sum(per_op.values())
+    loop_s = statistics.median(t.loop_s for t in timers)
+    overhead_s = statistics.median(t.loop_s - t.kernel_s for t in timers)
     return {
         "steps_per_call": steps,
         "plain_call_s": plain_s,
         "kernel_s": kernel_s,
-        "loop_overhead_s": loop_s - kernel_s,
-        "overhead_per_step_us": (loop_s - kernel_s) / steps * 1e6 if steps else 0.0,
+        "loop_overhead_s": overhead_s,
+        "overhead_per_step_us": overhead_s / steps * 1e6 if steps else 0.0,
         "outside_loop_s": max(plain_s - loop_s, 0.0),
-        "top_ops": [{"op": op, "ms_per_call": s * 1e3, "count_per_call": timer.count[op] / calls,
+        "top_ops": [{"op": op, "ms_per_call": s * 1e3, "count_per_call": timers[0].count[op],
                      "share": s / kernel_s if kernel_s else 0.0} for op, s in top],
     }
 
@@ -208,10 +213,10 @@ def bench_model(name: str, args: argparse.Namespace, tf: Any) -> dict[str, Any]:
         diff, scale = max_abs_diff(_as_numpy(ours(**{key: batch})), _as_numpy(theirs(**{key: tf_batch})))
         result["max_abs_diff"], result["output_scale"] = diff, scale
         if args.profile:
-            calls = 3 if args.quick else 20
+            calls = 3 if args.quick else 21
             result["profile_b1"] = profile(lambda: ours(**{key: one}), calls,
                                            result["savedmodel"]["latency_b1_s"])
-            result["profile_b32"] = profile(lambda: ours(**{key: batch}), max(calls // 4, 2),
+            result["profile_b32"] = profile(lambda: ours(**{key: batch}), max(calls // 4, 3),
                                             result["savedmodel"]["batch32_s"])
     except Exception as err:  # report and go on with the other models
         result["savedmodel_error"] = f"{type(err).__name__}: {err}"

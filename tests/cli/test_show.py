@@ -532,7 +532,7 @@ def test_list_ops_without_tag_set_notes_it_and_lists_tag_sets(capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    ([], "Error: no command given: expected one of: show."),
+    ([], "Error: no command given: expected one of: show, run, ops, scan."),
     (["frobnicate"], "Error: argument command: invalid choice: 'frobnicate'"),
     (["show"], "Error: the following arguments are required: --dir"),
     (["show", "--dir", "x", "--bogus"], "Error: unrecognized arguments: --bogus"),

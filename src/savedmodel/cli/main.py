@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from savedmodel.cli import inspect, ops_command, render, run
+from savedmodel.cli import inspect, ops_command, render, run, scan_command
 from savedmodel.errors import SavedModelError
 
 EXIT_OK = 0
@@ -117,7 +117,12 @@ def _add_show(commands: Any) -> None:
 
 
 # Subcommand name -> function adding its parser.
-_COMMANDS = {"show": _add_show, "run": run.add_parser, "ops": ops_command.add_parser}
+_COMMANDS = {
+    "show": _add_show,
+    "run": run.add_parser,
+    "ops": ops_command.add_parser,
+    "scan": scan_command.add_parser,
+}
 
 
 # One part of the output: its JSON key (None for text-only notes), its data and its text.

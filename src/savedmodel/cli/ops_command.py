@@ -6,9 +6,9 @@ allow (REGISTER_OP spelling: ``half``, ``float``, ``double``, ...; ``any`` when 
 its graph and of every function in its library, and reports the supported ops and, for each
 unsupported one, the nodes using it (``node`` in the graph, ``function/node`` in a function, the
 same paths ``load()`` names when it refuses the model). Unsupported ops used only by the code that
-writes checkpoints (TF2's ``__inference__traced_save_*`` functions, TF1's saver scope such as
-``save/``), which loading and running never execute, are listed apart. Exit code 1 when some other
-op is unsupported.
+writes checkpoints (TF2's ``__inference__traced_save_*`` functions, TF1 saver scopes such as
+``save/`` and ``save_1/``), which loading and running never execute, are listed apart. Exit code
+1 when some other op is unsupported.
 Both forms take ``--json``. No TensorFlow saved_model_cli equivalent.
 
 May import ``savedmodel.ops`` and ``savedmodel.cli.inspect``.
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +59,7 @@ def ops_command(args: argparse.Namespace) -> str | tuple[str, int]:
 
 
 _TRACED_SAVE_PREFIX = "__inference__traced_save_"
+_SAVER_SCOPE = re.compile(r"save(_\d+)?/")
 
 
 # --- the supported ops ---------------------------------------------------------------------------
@@ -72,7 +74,7 @@ def supported_op_types() -> dict[str, dict[str, list[str] | None]]:
     """Op name -> {type attr -> allowed type names, or None when any type}, for ops with kernels."""
     found = {}
     for name in registry.supported_ops():
-        op_def = registry.lookup(name).op_def
+        op_def = registry.REGISTRY[name].op_def
         found[name] = {attr.name: [type_name(t) for t in attr.allowed] or None
                        for attr in op_def.attrs if attr.kind in ("type", "list(type)")}
     return found
@@ -94,7 +96,7 @@ def render_supported(found: dict[str, dict[str, list[str] | None]]) -> str:
 
 @dataclass
 class OpsReport:
-    """The ops one MetaGraph uses: supported ones, and unsupported ones with the nodes using them."""
+    """The ops one MetaGraph uses: supported ones; unsupported ones with the nodes using them."""
 
     tags: list[str]
     supported: list[str] = field(default_factory=list)
@@ -107,7 +109,7 @@ class OpsReport:
 
 
 def check_model(export_dir: str, tag_set: str | None = None) -> list[OpsReport]:
-    """One OpsReport per MetaGraph of the SavedModel (only the one ``tag_set`` selects, if given)."""
+    """One OpsReport per MetaGraph of the SavedModel (only the one ``tag_set`` selects, if any)."""
     saved_model = inspect.read_saved_model(export_dir)
     if tag_set is not None:
         graphs = [inspect.meta_graph(saved_model, inspect.parse_tag_set(tag_set))]
@@ -123,12 +125,15 @@ def saver_scope(save_tensor_name: str) -> str | None:
 
 
 def is_save_path(path: str, scope: str | None) -> bool:
-    """Whether a node path lies in code that only writes checkpoints."""
-    return path.startswith(_TRACED_SAVE_PREFIX) or (scope is not None and path.startswith(scope))
+    """Whether a node path lies in code that only writes checkpoints: a TF2 ``_traced_save``
+    function, the MetaGraph's saver scope, or another TF1 Saver's default scope (``save_1/``: a
+    graph can hold several Savers)."""
+    return (path.startswith(_TRACED_SAVE_PREFIX) or bool(_SAVER_SCOPE.match(path))
+            or (scope is not None and path.startswith(scope)))
 
 
 def op_uses(graph_def: Any) -> dict[str, list[str]]:
-    """Op name -> node paths (``node``, ``function/node``) over the graph and every library function.
+    """Op name -> node paths (``node``, ``function/node``) in the graph and every library function.
 
     A node whose op is a library function's name is a call, not an op, and is left out.
     """

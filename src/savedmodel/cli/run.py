@@ -1,4 +1,4 @@
-"""``savedmodel run``: feed inputs to one SignatureDef of a SavedModel and print or save its outputs.
+"""``savedmodel run``: feed inputs to one SignatureDef of a SavedModel; print or save its outputs.
 
 Mirrors ``saved_model_cli run`` of TensorFlow 2.21 (``tensorflow/python/tools/saved_model_cli.py``,
 ``run_saved_model_with_feed_dict``): outputs are printed in sorted key order as
@@ -10,7 +10,8 @@ NumPy constructors without ``eval`` (``cli/run_inputs.py``); existing output fil
 before any is written; ``--tag_set`` may be left out for a single-MetaGraph model and
 ``--signature_def`` defaults to ``serving_default``; ``--request`` replays a TF Serving REST body.
 
-May import ``savedmodel.saved_model`` and ``savedmodel.cli.inspect``/``run_inputs``.
+May import ``savedmodel.saved_model``, ``savedmodel.format`` and ``savedmodel.cli.inspect`` /
+``run_inputs``.
 """
 
 from __future__ import annotations
@@ -92,7 +93,9 @@ def run_command(args: argparse.Namespace) -> str:
     function = signature_function(model, signature_key)
     feeds = make_feeds(function, signature_key, inputs.values)
     outputs = {key: _as_numpy(value) for key, value in function(**feeds).items()}
-    return render_outputs(outputs, output_paths(args.outdir, sorted(outputs), args.overwrite))
+    paths = output_paths(args.outdir, sorted(outputs), args.overwrite)
+    save_outputs(outputs, paths)
+    return render_outputs(outputs, paths)
 
 
 def collect_inputs(args: argparse.Namespace) -> RunInputs:
@@ -162,8 +165,9 @@ def make_feeds(function: Any, key: str, values: dict[str | None, Any]) -> dict[s
             f"{key}` to see them.")
     missing = sorted(set(specs) - set(values))
     if missing:
-        raise InvalidArgumentError(f"Signature {key!r} needs inputs {missing}, which were not given; "
-                                   "pass them with --inputs, --input_exprs or --input_examples.")
+        raise InvalidArgumentError(f"Signature {key!r} needs inputs {missing}, which were not "
+                                   "given; pass them with --inputs, --input_exprs or "
+                                   "--input_examples.")
     return {name: convert_feed(values[name], specs[name], name) for name in specs}
 
 
@@ -201,15 +205,18 @@ def output_paths(outdir: str | None, keys: list[str], overwrite: bool) -> dict[s
     return paths
 
 
+def save_outputs(outputs: Mapping[str, Any], paths: dict[str, str]) -> None:
+    """Writes each output with a path to its ``.npy`` file, creating the directory."""
+    for key, path in paths.items():
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        np.save(path, outputs[key])
+
+
 def render_outputs(outputs: Mapping[str, Any], paths: dict[str, str]) -> str:
     """saved_model_cli's report: each output in sorted key order, then where it was saved."""
     lines = []
     for key in sorted(outputs):
         lines.append(f"Result for output key {key}:\n{outputs[key]}")
-        path = paths.get(key)
-        if path is not None:
-            os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-            np.save(path, outputs[key])
-            lines.append(f"Output {key} is saved to {path}")
+        if key in paths:
+            lines.append(f"Output {key} is saved to {paths[key]}")
     return "".join(line + "\n" for line in lines)
-

@@ -1,7 +1,9 @@
-"""The inputs of ``savedmodel run``: ``--inputs``, ``--input_exprs``, ``--input_examples``, ``--request``.
+"""The inputs of ``savedmodel run``: ``--inputs``, ``--input_exprs``, ``--input_examples``,
+``--request``.
 
-Formats follow TensorFlow 2.21's ``saved_model_cli run`` (``tensorflow/python/tools/saved_model_cli.py``):
-each flag holds ``key=value`` items separated by ``;``.
+Formats follow TensorFlow 2.21's ``saved_model_cli run``
+(``tensorflow/python/tools/saved_model_cli.py``): each flag holds ``key=value`` items separated
+by ``;``.
 
 - ``--inputs``: ``key=file.npy``, ``key=file.npz[name]``, or ``key=file.npz`` holding one array.
   Loaded with ``allow_pickle=False`` unless ``--allow_pickle`` is given (TF always allows pickles,
@@ -36,8 +38,8 @@ import numpy as np
 from savedmodel._proto import example_pb2
 from savedmodel.errors import InvalidArgumentError, NotFoundError
 
-# Refuse constructors that would allocate more than this many elements (a typo such as
-# ``np.ones((10**6, 10**6))`` must not take the machine down).
+# Refuse expressions whose constructors would allocate more than this many elements in all (a typo
+# such as ``np.ones((10**6, 10**6))`` must not take the machine down).
 MAX_ELEMENTS = 1 << 26
 
 
@@ -73,7 +75,7 @@ def parse_file_spec(value: str) -> tuple[str, str | None]:
 
 
 def load_file_input(value: str, allow_pickle: bool = False) -> Any:
-    """The array named by one ``--inputs`` value (``file.npy``, ``file.npz[name]``, ``file.npz``)."""
+    """The array one ``--inputs`` value names (``file.npy``, ``file.npz[name]``, ``file.npz``)."""
     filename, name = parse_file_spec(value)
     if not os.path.isfile(filename):
         raise NotFoundError(f"--inputs: file {filename!r} does not exist.")
@@ -82,8 +84,8 @@ def load_file_input(value: str, allow_pickle: bool = False) -> Any:
     except ValueError as error:
         if "allow_pickle" in str(error) or "pickle" in str(error).lower():
             raise InvalidArgumentError(
-                f"--inputs: {filename!r} holds pickled Python objects, which can run arbitrary code "
-                "when loaded. Pass --allow_pickle only if you trust the file.") from None
+                f"--inputs: {filename!r} holds pickled Python objects, which can run arbitrary "
+                "code when loaded. Pass --allow_pickle only if you trust the file.") from None
         raise InvalidArgumentError(f"--inputs: cannot read {filename!r}: {error}.") from None
     except OSError as error:
         raise InvalidArgumentError(f"--inputs: cannot read {filename!r} as .npy or .npz: "
@@ -98,8 +100,8 @@ def _select_array(data: Any, filename: str, name: str | None) -> Any:
         if name is None:
             if len(data.files) != 1:
                 raise InvalidArgumentError(
-                    f"--inputs: {filename!r} contains {len(data.files)} arrays {data.files}: name the "
-                    f"one to use as '{filename}[<variable_name>]'.")
+                    f"--inputs: {filename!r} contains {len(data.files)} arrays {data.files}: "
+                    f"name the one to use as '{filename}[<variable_name>]'.")
             name = data.files[0]
         if name not in data.files:
             raise InvalidArgumentError(f"--inputs: {filename!r} has no array named {name!r}; it "
@@ -175,6 +177,7 @@ class _Evaluator:
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self.budget = MAX_ELEMENTS
 
     def refuse(self, node: ast.AST, what: str) -> InputSyntaxError:
         return InputSyntaxError(
@@ -189,9 +192,10 @@ class _Evaluator:
             items = [self.visit(e) for e in node.elts]
             return {ast.List: list, ast.Tuple: tuple, ast.Set: set}[type(node)](items)
         if isinstance(node, ast.Dict):
-            if any(k is None for k in node.keys):
+            keys = [k for k in node.keys if k is not None]
+            if len(keys) != len(node.keys):
                 raise self.refuse(node, "dict unpacking")
-            return {self.visit(k): self.visit(v) for k, v in zip(node.keys, node.values)}
+            return {self.visit(k): self.visit(v) for k, v in zip(keys, node.values)}
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             return self._signed(node)
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
@@ -230,7 +234,7 @@ class _Evaluator:
         args = [self.visit(a) for a in node.args if not isinstance(a, ast.Starred)]
         if len(args) != len(node.args) or any(k.arg is None for k in node.keywords):
             raise self.refuse(node, "* or ** arguments")
-        kwargs = {k.arg: self.visit(k.value) for k in node.keywords}
+        kwargs = {str(k.arg): self.visit(k.value) for k in node.keywords}
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr in _METHODS and not (
                 isinstance(func.value, ast.Name) and func.value.id in _NUMPY_MODULES):
@@ -248,9 +252,10 @@ class _Evaluator:
         size_of = _CONSTRUCTORS[name]
         if size_of is not None:
             size = size_of(*args, **kwargs)
-            if size > MAX_ELEMENTS:
+            if size > self.budget:
                 raise InputSyntaxError(f"expression {self.text!r}: np.{name} would make {size} "
-                                       f"elements, more than the limit of {MAX_ELEMENTS}.")
+                                       f"elements, more than the limit of {MAX_ELEMENTS} in all.")
+            self.budget -= size
         return getattr(np, name)(*args, **kwargs)
 
 
@@ -304,7 +309,7 @@ class Request:
 
 
 def read_request(path: str) -> Request:
-    """Reads a TF Serving REST predict body (row ``instances`` or columnar ``inputs``) from a file."""
+    """Reads a TF Serving REST predict body (row ``instances`` or columnar ``inputs``)."""
     try:
         with open(path, encoding="utf-8") as file:
             body = json.load(file)
@@ -325,7 +330,8 @@ def parse_request(body: Any, where: str = "request") -> Request:
                                    f"'inputs' (columnar format), got keys {sorted(body)}.")
     signature = body.get("signature_name")
     if signature is not None and not isinstance(signature, str):
-        raise InvalidArgumentError(f"{where}: 'signature_name' must be a string, got {signature!r}.")
+        raise InvalidArgumentError(f"{where}: 'signature_name' must be a string, got "
+                                   f"{signature!r}.")
     if has_columns:
         return Request(signature, _columns(decode_b64(body["inputs"], where)))
     return Request(signature, _rows(decode_b64(body["instances"], where), where))
@@ -363,6 +369,6 @@ def _rows(instances: Any, where: str) -> dict[str | None, Any]:
     keys = list(instances[0])
     for index, row in enumerate(instances):
         if sorted(row) != sorted(keys):
-            raise InvalidArgumentError(f"{where}: instance {index} has keys {sorted(row)}, expected "
-                                       f"{sorted(keys)} like instance 0.")
+            raise InvalidArgumentError(f"{where}: instance {index} has keys {sorted(row)}, "
+                                       f"expected {sorted(keys)} like instance 0.")
     return {key: [row[key] for row in instances] for key in keys}

@@ -11,7 +11,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from savedmodel._proto import function_pb2, graph_pb2, meta_graph_pb2, node_def_pb2
+from savedmodel._proto import (
+    function_pb2,
+    graph_pb2,
+    meta_graph_pb2,
+    node_def_pb2,
+    tensor_pb2,
+)
 from savedmodel.errors import SavedModelError
 from savedmodel.format import dtypes
 from savedmodel.graph.function_library import FunctionLibrary
@@ -43,10 +49,29 @@ EXTRA_IO_OPS = frozenset({
     "EncodeProto", "LoadAndRemapMatrix", "GenerateVocabRemapping", "InitializeTableFromDataset",
     "_Send", "_Recv", "_HostSend", "_HostRecv", "Send", "Recv", "CollectiveReduceV2",
 })
+# TensorFlow ops the registry lacks that only compute (saver helpers); not reported.
+BENIGN_UNREGISTERED = frozenset({"ShardedFilename", "ShardedFilespec", "DisableCopyOnRead"})
+# Pure-computation TensorFlow ops savedmodel cannot run yet: reported low (unsupported, not unsafe).
+PURE_UNSUPPORTED = frozenset({
+    "Enter", "RefEnter", "Exit", "RefExit", "LoopCond", "Merge", "RefMerge", "NextIteration",
+    "RefNextIteration", "Switch", "RefSwitch", "ControlTrigger",
+    "TensorListReserve", "TensorListFromTensor", "TensorListGetItem", "TensorListSetItem",
+    "TensorListStack", "TensorListLength", "TensorListPushBack", "TensorListPopBack",
+    "TensorListElementShape", "TensorListConcatV2", "TensorListGather", "TensorListScatterV2",
+    "TensorListScatterIntoExistingList", "TensorListSplit", "TensorListResize", "EmptyTensorList",
+    "TensorArrayV3", "TensorArrayReadV3", "TensorArrayWriteV3", "TensorArrayGatherV3",
+    "TensorArrayScatterV3", "TensorArrayConcatV3", "TensorArraySplitV3", "TensorArraySizeV3",
+    "TensorArrayCloseV3", "TensorArrayGradV3",
+    "RaggedTensorToTensor", "RaggedTensorToSparse", "RaggedTensorFromVariant",
+    "RaggedTensorToVariant", "RaggedGather", "RaggedRange",
+    "SparseReduceSum", "SparseReduceMax", "SparseTensorDenseMatMul", "SparseToDense",
+    "CudnnRNN", "CudnnRNNV2", "CudnnRNNV3", "CudnnRNNBackprop", "CudnnRNNBackpropV2",
+    "CudnnRNNBackpropV3", "CudnnRNNParamsSize",
+})
 SAVER_OPS = frozenset({"SaveV2", "Save", "SaveSlices", "RestoreV2", "Restore", "RestoreSlice",
                        "MergeV2Checkpoints"})
 TABLE_FILE_OPS = frozenset({"InitializeTableFromTextFile", "InitializeTableFromTextFileV2"})
-_SAVER_FUNCTION = re.compile(r"^__inference__traced_(save|restore)_\d+$")
+SAVER_FUNCTION = re.compile(r"^__inference__traced_(save|restore)_\d+$")
 _PASS_THROUGH = frozenset({"Identity", "StringJoin", "ShardedFilename", "Snapshot",
                            "PlaceholderWithDefault", "Add", "AddV2", "StaticRegexReplace"})
 
@@ -90,7 +115,8 @@ def _source(name: str) -> str:
 
 def _const_strings(body: Body, input_name: str, limit: int = 32) -> list[str]:
     """String Const values feeding ``input_name`` through pass-through ops (Identity, StringJoin)."""
-    found, stack, seen = [], [_source(input_name)], set()
+    found: list[str] = []
+    stack, seen = [_source(input_name)], set[str]()
     while stack and len(seen) < limit:
         name = stack.pop()
         node = body.nodes.get(name)
@@ -114,7 +140,7 @@ def _is_outside_path(path: str) -> bool:
 
 def saver_exempt_functions(library: FunctionLibrary) -> set[str]:
     """TF2's traced save/restore functions and the functions only they call."""
-    exempt = {name for name in library.functions if _SAVER_FUNCTION.match(name)}
+    exempt = {name for name in library.functions if SAVER_FUNCTION.match(name)}
     callers: dict[str, set[str]] = {}
     for name, function in library.functions.items():
         for callee in library.callees(function):
@@ -129,21 +155,25 @@ def saver_exempt_functions(library: FunctionLibrary) -> set[str]:
     return exempt
 
 
-def saver_scope(meta_graph: meta_graph_pb2.MetaGraphDef) -> str | None:
-    """The name scope of the TF1 SaverDef's save/restore subgraph (``"save/"``), if any."""
-    saver = meta_graph.saver_def
-    name = saver.filename_tensor_name or saver.restore_op_name
-    if "/" not in name:
-        return None
-    return name.rsplit("/", 1)[0].split(":")[0] + "/"
+def saver_scope(meta_graph: meta_graph_pb2.MetaGraphDef) -> re.Pattern[str]:
+    """Node names of TF1 save/restore subgraphs: the SaverDef's scope and ``save_N/`` scopes.
+
+    SavedModelBuilder graphs often hold two Savers (``save/`` and ``save_1/``); their Save and
+    Restore ops are expected, but their prefix inputs are still checked.
+    """
+    name = meta_graph.saver_def.filename_tensor_name or meta_graph.saver_def.restore_op_name
+    scopes = [r"save(_\d+)?/"]
+    if "/" in name:
+        scopes.append(re.escape(name.rsplit("/", 1)[0] + "/"))
+    return re.compile(f"^({'|'.join(scopes)})")
 
 
-def op_findings(body: Body, saver: bool | str, known_functions: set[str],
+def op_findings(body: Body, saver: bool | re.Pattern[str], known_functions: set[str],
                 op_allowlist: frozenset[str], op_denylist: frozenset[str]) -> list[Finding]:
     """Findings for every node of ``body`` whose op is not plain computation.
 
-    ``saver`` is True when the whole body is a save/restore function, or the TF1 saver's name scope
-    (``"save/"``) whose Save/Restore ops are expected; their prefixes are still checked.
+    ``saver`` is True when the whole body is a save/restore function, or matches the node names of
+    the TF1 saver subgraphs, whose Save/Restore ops are expected; their prefixes are still checked.
     """
     findings = []
     for node in body.nodes.values():
@@ -154,7 +184,7 @@ def op_findings(body: Body, saver: bool | str, known_functions: set[str],
         elif node.op in op_allowlist or node.op in known_functions:
             continue
         else:
-            in_saver = saver is True or bool(saver) and node.name.startswith(str(saver))
+            in_saver = saver is True or saver is not False and saver.match(node.name) is not None
             finding = _op_finding(body, node, where, in_saver)
             if finding is not None:
                 findings.append(finding)
@@ -180,8 +210,11 @@ def _op_finding(body: Body, node: node_def_pb2.NodeDef, where: str,
     if op in IO_OPS or op in EXTRA_IO_OPS:
         return Finding("high", "io-op", where, f"op {op} reads files, the network or a device.",
                        "Serving a model should not read data outside the model directory.")
-    if registry.lookup(op) is None:
-        return Finding("medium", "unknown-op", where, f"op {op} is not in savedmodel's registry.",
+    if op in PURE_UNSUPPORTED:
+        return Finding("low", "unsupported-op", where, f"op {op} has no savedmodel kernel.",
+                       "A pure TensorFlow op: safe, but this model cannot run here yet.")
+    if registry.lookup(op) is None and op not in BENIGN_UNREGISTERED:
+        return Finding("info" if in_saver else "medium", "unknown-op", where, f"op {op} is not in savedmodel's registry.",
                        "Unknown ops cannot be vetted; they may have side effects.")
     return None
 
@@ -241,8 +274,8 @@ def const_findings(body: Body, file_size: int) -> list[Finding]:
     return findings
 
 
-def _const_problem(tensor: object, file_size: int) -> tuple[str, str] | None:
-    dims = [d.size for d in tensor.tensor_shape.dim]  # type: ignore[attr-defined]
+def _const_problem(tensor: tensor_pb2.TensorProto, file_size: int) -> tuple[str, str] | None:
+    dims = [d.size for d in tensor.tensor_shape.dim]
     if any(d < 0 for d in dims):
         return "const-negative-dim", f"Const declares shape {dims} with a negative dimension."
     count = 1
@@ -251,18 +284,19 @@ def _const_problem(tensor: object, file_size: int) -> tuple[str, str] | None:
     if count >= 1 << 63:
         return "const-shape-overflow", f"Const shape {dims} has {count} elements, past int64."
     try:
-        dtype = dtypes.as_dtype(tensor.dtype)  # type: ignore[attr-defined]
+        dtype = dtypes.as_dtype(tensor.dtype)
         itemsize = dtypes.numpy_dtype(dtype.enum).itemsize if not dtype.is_string else 0
     except (SavedModelError, TypeError, ValueError, KeyError):
         return None
     nbytes = count * itemsize
-    content = len(tensor.tensor_content)  # type: ignore[attr-defined]
+    content = len(tensor.tensor_content)
     if content and content != nbytes:
         return ("const-content-mismatch",
                 f"Const declares {nbytes} bytes (shape {dims}) but holds {content} in tensor_content.")
     if not content and nbytes > max(file_size, MIN_BOMB_BYTES):
-        return ("const-size-bomb", f"Const declares shape {dims} ({nbytes} bytes) with no content; "
-                f"the whole file holds {file_size} bytes.")
+        message = (f"Const declares shape {dims} ({nbytes} bytes) with no content; the whole "
+                   f"file holds {file_size} bytes.")
+        return "const-size-bomb", message
     return None
 
 
