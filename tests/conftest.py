@@ -10,11 +10,8 @@ import pytest
 TESTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(TESTS))
 
+from fixture_paths import REPO, SERVING_FIXTURES, serving_saved_models  # noqa: E402,F401
 from tf_corpus import build_many, build_model, generators, is_cached  # noqa: E402
-
-REPO = TESTS.parent
-SHARED = REPO.parent / "shared"
-SERVING_FIXTURES = SHARED / "fixtures" / "tensorflow-serving"
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +43,3 @@ def serving_fixtures() -> Path:
                     "CI checks out shared/ beside the repo.")
     return SERVING_FIXTURES
 
-
-def serving_saved_models() -> list[Path]:
-    """Every version directory holding a saved_model.pb among the TF Serving fixtures."""
-    return sorted(p.parent for p in SERVING_FIXTURES.glob("*/*/saved_model.pb"))

@@ -16,7 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from conftest import SERVING_FIXTURES
+from fixture_paths import SERVING_FIXTURES
 
 from savedmodel._proto import saved_model_pb2
 from savedmodel.cli import ops_command

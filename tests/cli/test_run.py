@@ -31,7 +31,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, also when run as a script
 
-from conftest import REPO, SERVING_FIXTURES
+from fixture_paths import REPO, SERVING_FIXTURES
 from tf_corpus import CACHE
 from tf_corpus import HERE as CORPUS_DIR
 

@@ -12,7 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/
 
-from conftest import SERVING_FIXTURES, serving_saved_models
+from fixture_paths import SERVING_FIXTURES, serving_saved_models
 
 from savedmodel._proto import node_def_pb2
 from savedmodel.cli import main as cli_main

@@ -7,7 +7,7 @@ import os
 import shutil
 
 import pytest
-from conftest import SERVING_FIXTURES
+from fixture_paths import SERVING_FIXTURES
 
 from savedmodel._proto import fingerprint_pb2, graph_pb2, saved_model_pb2
 from savedmodel.errors import (

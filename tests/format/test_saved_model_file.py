@@ -7,7 +7,7 @@ import os
 import shutil
 
 import pytest
-from conftest import SERVING_FIXTURES, serving_saved_models
+from fixture_paths import SERVING_FIXTURES, serving_saved_models
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

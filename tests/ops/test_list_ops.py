@@ -373,8 +373,8 @@ ERRORS = [
     (r"when concating an empty tensor list. element_shape: \[\?\]",
      lambda op: op("TensorListConcatV2", input_handle=_reserve(op, (-1, -1), 0),
                    element_shape=i32(-1), leading_dims=i64([]), element_dtype=F32)),
-    ("First entry of element_shape input does not match the first dim of list element at index: "
-     "0 Expected: 2 Actual: 1",
+    (("First entry of element_shape input does not match the first dim of list element at index: "
+     "0 Expected: 2 Actual: 1"),
      lambda op: op("TensorListConcatV2", input_handle=op(
          "TensorListFromTensor", tensor=np.ones((2, 1), np.float32), element_shape=i32(-1),
          element_dtype=F32), element_shape=i32([2]), leading_dims=i64([]), element_dtype=F32)),
@@ -384,3 +384,13 @@ ERRORS = [
 @pytest.mark.parametrize("match,program", ERRORS, ids=[m[:40] for m, _ in ERRORS])
 def test_errors_match_tensorflow(match, program) -> None:
     assert_both_fail(program, match)
+
+
+def test_scatter_into_existing_list_grows_it() -> None:
+    """Beyond the end TensorFlow reads uninitialized memory; we grow the list with unset elements."""
+    handle = our_op("TensorListReserve", element_shape=i32([2]), num_elements=i32(1),
+                    element_dtype=F32)
+    handle = our_op("TensorListScatterIntoExistingList", input_handle=handle,
+                    tensor=_values(F32, (2, 2)), indices=i32([3, 0]), element_dtype=F32)
+    np.testing.assert_array_equal(_stack(our_op, handle, shape=[2]),
+                                  [[3, 4], [0, 0], [0, 0], [1, 2]])

@@ -86,10 +86,10 @@ class TestRaggedTensorToTensor:
         (-1, [1.0, 2.0, 3.0], r"default_value.shape=\[3\] and rt_input.flat_values.shape=\[5,2\]"),
     ])
     def test_errors(self, shape, default, match) -> None:
-        args = dict(shape=np.asarray(shape, np.int64), values=np.ones((5, 2), np.float32),
-                    default_value=np.asarray(default, np.float32),
-                    row_partition_tensors=[np.asarray([0, 2, 2, 5], np.int64)],
-                    row_partition_types=["ROW_SPLITS"])
+        args = {"shape": np.asarray(shape, np.int64), "values": np.ones((5, 2), np.float32),
+                    "default_value": np.asarray(default, np.float32),
+                    "row_partition_tensors": [np.asarray([0, 2, 2, 5], np.int64)],
+                    "row_partition_types": ["ROW_SPLITS"]}
         with pytest.raises(tf.errors.InvalidArgumentError, match=match):
             raw.RaggedTensorToTensor(**args)
         with pytest.raises(InvalidArgumentError, match=match):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SERVING_FIXTURES, serving_saved_models
+from fixture_paths import SERVING_FIXTURES, serving_saved_models
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -18,16 +18,20 @@ FAMILIES = (
     "image_ops",
     "io_ops",
     "linalg_ops",
+    "list_ops",
     "lookup_ops",
     "math_ops",
     "nn_ops",
     "parsing_ops",
+    "ragged_ops",
     "random_ops",
     "reduction_ops",
     "resource_variable_ops",
     "segment_ops",
+    "sparse_ops",
     "state_ops",
     "string_ops",
+    "tensor_array_ops",
 )
 
 for _family in FAMILIES:

@@ -18,6 +18,7 @@ import numpy as np
 from savedmodel.ops._array_common import fail, zeros
 from savedmodel.ops.registry import register_op
 
+
 @dataclass(frozen=True)
 class TensorList:
     """A TensorList variant value; ``items[i] is None`` for an element that was never set."""

@@ -2,8 +2,10 @@
 
 Mirrors ``tensorflow/core/ops/data_flow_ops.cc`` and ``tensorflow/core/kernels/tensor_array.{h,cc}``
 and ``tensor_array_ops.cc``. Unlike TensorLists, a TensorArray is a mutable resource: TensorArrayV3
-creates one in ``ctx.resources`` under a fresh name (kind ``"tensor_array"``) and returns its handle
-with a float ``flow`` scalar that the other ops thread through to order their effects. Elements are
+creates one under a fresh name and returns its handle (kind ``"tensor_array"``) with a float
+``flow`` scalar that the other ops thread through to order their effects. The array travels inside
+its ``TensorArrayHandle`` rather than in ``ctx.resources``, so it lives exactly as long as the call
+that made it, like TensorFlow's per-step resources. Elements are
 written once; with ``clear_after_read`` a read empties the slot; unwritten elements read as zeros
 when the element shape is fully known.
 """
@@ -16,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from savedmodel.errors import NotFoundError, UnimplementedError
 from savedmodel.ops._array_common import fail, zeros
 from savedmodel.ops.context import ResourceHandle
 from savedmodel.ops.list_ops import compatible, fully_defined, shape_debug
@@ -38,8 +41,19 @@ class TensorArray:
     slots: list = field(default_factory=list)
 
 
-def _array(ctx: Any, handle: ResourceHandle) -> TensorArray:
-    return ctx.resources.get(handle, ctx.where)
+@dataclass(eq=False)
+class TensorArrayHandle(ResourceHandle):
+    """A TensorArray's handle, carrying the array (None once closed)."""
+
+    array: TensorArray | None = None
+
+
+def _array(ctx: Any, handle: Any) -> TensorArray:
+    array = getattr(handle, "array", None)
+    if array is None:
+        raise NotFoundError(f"{ctx.where}: TensorArray {handle.shared_name!r} was closed or is not "
+                            "a TensorArray handle.")
+    return array
 
 
 def _tf_name(dtype: Any) -> str:
@@ -48,13 +62,10 @@ def _tf_name(dtype: Any) -> str:
 
 def _write(ctx: Any, array: TensorArray, index: int, value: np.ndarray) -> None:
     """TensorArray::WriteOrAggregate for one element (the array has already been grown)."""
-    if index < 0:
-        fail(ctx, f"TensorArray {array.name}: Tried to write to index {index} but array size "
-                  f"is: {len(array.slots)}")
+    if index < 0 or index >= len(array.slots) and not array.dynamic_size:
+        fail(ctx, f"TensorArray {array.name}: Tried to write to index {index} but array is not "
+                  f"resizeable and size is: {len(array.slots)}")
     if index >= len(array.slots):
-        if not array.dynamic_size:
-            fail(ctx, f"TensorArray {array.name}: Tried to write to index {index} but array is not "
-                      f"resizeable and size is: {len(array.slots)}")
         array.slots.extend([_UNWRITTEN] * (index + 1 - len(array.slots)))
     if not compatible(array.element_shape, value.shape):
         fail(ctx, f"TensorArray {array.name}: Could not write to TensorArray index {index} because "
@@ -93,6 +104,8 @@ def _read(ctx: Any, array: TensorArray, index: int) -> np.ndarray:
                       "to be written.  If you set the full element_shape property on the forward "
                       "TensorArray, the proper all-zeros tensor will be returned instead of "
                       "incurring this error.")
+        if array.dtype.is_string:
+            fail(ctx, "tensor_array::TensorSetZero type not supported: string")
         return zeros(array.element_shape, array.dtype.numpy)
     if array.clear_after_read:
         array.slots[index] = _CLEARED
@@ -108,7 +121,8 @@ def _flow(flow: Any) -> np.ndarray:
 
 @register_op("TensorArrayCloseV3", inputs=["handle: resource"], stateful=True)
 def _tensor_array_close_v3(ctx, handle):
-    ctx.resources.delete(handle)
+    _array(ctx, handle)
+    handle.array = None
     return ()
 
 
@@ -122,9 +136,10 @@ def _tensor_array_concat_v3(ctx, handle, flow_in, *, dtype, element_shape_except
     _check_read_dtype(ctx, array, dtype)
     if not array.slots:
         if not fully_defined(element_shape_except0):
-            fail(ctx, f"TensorArray has size zero, but element_shape_except0 "
-                      f"{shape_debug(element_shape_except0)} is not fully defined. Currently only "
-                      "static shapes are supported when concatenating zero-size TensorArrays.")
+            raise UnimplementedError(
+                f"{ctx.where}: TensorArray has size zero, but element_shape_except0 "
+                f"{shape_debug(element_shape_except0)} is not fully defined. Currently only "
+                "static shapes are supported when concatenating zero-size TensorArrays.")
         return zeros((0,) + tuple(element_shape_except0), dtype.numpy), np.zeros(0, np.int64)
     values = [_read(ctx, array, i) for i in range(len(array.slots))]
     for i, value in enumerate(values):
@@ -160,9 +175,10 @@ def _tensor_array_gather_v3(ctx, handle, indices, flow_in, *, dtype, element_sha
     if indices.size == 0:
         shape = element_shape if fully_defined(element_shape) else array.element_shape
         if not fully_defined(shape):
-            fail(ctx, f"TensorArray has size zero, but element shape {shape_debug(shape)} is not "
-                      "fully defined. Currently only static shapes are supported when packing "
-                      "zero-size TensorArrays.")
+            raise UnimplementedError(
+                f"{ctx.where}: TensorArray has size zero, but element shape {shape_debug(shape)} "
+                "is not fully defined. Currently only static shapes are supported when packing "
+                "zero-size TensorArrays.")
         return (zeros((0,) + tuple(shape), dtype.numpy),)
     values = [_read(ctx, array, int(i)) for i in indices.tolist()]
     for i, value in enumerate(values):
@@ -197,6 +213,9 @@ def _tensor_array_scatter_v3(ctx, handle, indices, value, flow_in, *, T):
     if value.ndim < 1 or value.shape[0] != indices.size:
         fail(ctx, f"Expected len(indices) == values.shape[0], but saw: {indices.size} vs. "
                   f"{value.shape[0] if value.ndim else 0}")
+    if indices.size and not array.dynamic_size and indices.max() >= len(array.slots):
+        fail(ctx, f"Max scatter index must be < array size ({int(indices.max())} vs. "
+                  f"{len(array.slots)})")
     for row, index in enumerate(indices.tolist()):
         _write(ctx, array, index, value[row])
     return (_flow(flow_in),)
@@ -227,8 +246,8 @@ def _tensor_array_split_v3(ctx, handle, value, lengths, flow_in, *, T):
         fail(ctx, f"Expected sum of lengths to be equal to values.shape[0], but sum of lengths is "
                   f"{int(lengths.sum())} and value's shape is: {shape_debug(value.shape)}")
     if not array.dynamic_size and lengths.size != len(array.slots):
-        fail(ctx, f"TensorArray's size is not equal to the size of lengths ({lengths.size} vs. "
-                  f"{len(array.slots)}), and the TensorArray is not marked as dynamically "
+        fail(ctx, f"TensorArray's size is not equal to the size of lengths ({len(array.slots)} "
+                  f"vs. {lengths.size}), and the TensorArray is not marked as dynamically "
                   "resizeable")
     starts = np.concatenate([[0], np.cumsum(lengths)])
     for i in range(lengths.size):
@@ -247,14 +266,13 @@ def _tensor_array_v3(ctx, size, *, dtype, element_shape, dynamic_size, clear_aft
                      identical_element_shapes, tensor_array_name):
     size = int(size)
     if size < 0:
-        fail(ctx, f"Size should be >= 0, got {size}")
+        fail(ctx, "Size should be >= 0.")
     name = f"{tensor_array_name or ctx.node_name}_{next(_IDS)}"
     shape = None if element_shape is None else tuple(element_shape)
     array = TensorArray(dtype, shape, dynamic_size, clear_after_read, identical_element_shapes,
                         name, [_UNWRITTEN] * size)
-    handle = ResourceHandle("_tensor_arrays", name, kind="tensor_array", dtype=dtype.enum,
-                            shape=shape)
-    ctx.resources.create(handle, array)
+    handle = TensorArrayHandle("_tensor_arrays", name, kind="tensor_array", dtype=dtype.enum,
+                               shape=shape, array=array)
     return handle, np.asarray(0.0, dtype=np.float32)
 
 
