@@ -1,7 +1,8 @@
 """The benchmark's three models, built with TensorFlow/Keras and saved once into a cache directory.
 
 ``mlp``: Dense 784-512-512-10 (relu, softmax). ``mobilenetv2``: ``keras.applications.MobileNetV2``
-(224x224x3, ``weights=None``: random weights, nothing downloaded). ``transformer``: two encoder
+(224x224x3, ``weights=None``: random weights, nothing downloaded; logits out, since a
+random-weight softmax is a flat 1/1000 that would hide any difference). ``transformer``: two encoder
 blocks of MultiHeadAttention (4 heads x 32) + LayerNorm + Dense 512/128 FFN, d_model 128, seq 64.
 Each is written with ``tf.saved_model.save`` to ``<cache>/<name>/`` next to ``<name>.json`` (input
 name, shape, dtype); an existing directory is reused.
@@ -25,7 +26,8 @@ def _mlp(keras: Any) -> Any:
 
 
 def _mobilenetv2(keras: Any) -> Any:
-    return keras.applications.MobileNetV2(weights=None, input_shape=(224, 224, 3))
+    return keras.applications.MobileNetV2(weights=None, input_shape=(224, 224, 3),
+                                         classifier_activation=None)
 
 
 def _transformer(keras: Any) -> Any:

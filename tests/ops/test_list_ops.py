@@ -394,3 +394,17 @@ def test_scatter_into_existing_list_grows_it() -> None:
                     tensor=_values(F32, (2, 2)), indices=i32([3, 0]), element_dtype=F32)
     np.testing.assert_array_equal(_stack(our_op, handle, shape=[2]),
                                   [[3, 4], [0, 0], [0, 0], [1, 2]])
+
+
+def test_list_of_lists() -> None:
+    def program(op):
+        inner = op("TensorListFromTensor", tensor=_values("int32", (2, 3)), element_shape=i32(-1),
+                   element_dtype="int32")
+        outer = op("EmptyTensorList", element_shape=i32(-1), max_num_elements=i32(-1),
+                   element_dtype="variant")
+        outer = op("TensorListPushBack", input_handle=outer, tensor=inner,
+                   element_dtype="variant")
+        got = op("TensorListGetItem", input_handle=outer, index=i32(0), element_shape=i32(-1),
+                 element_dtype="variant")
+        return _stack(op, got, "int32"), op("TensorListLength", input_handle=outer)
+    assert_both(program)

@@ -175,3 +175,63 @@ class TestRaggedRange:
         with pytest.raises(InvalidArgumentError, match="Requires delta != 0"):
             run("RaggedRange", np.asarray([0], np.int32), np.asarray([3], np.int32),
                 np.asarray([0], np.int32))
+
+
+class TestRaggedVariant:
+    @pytest.mark.parametrize("data", range(len(RAGGED)))
+    @pytest.mark.parametrize("batched", [False, True])
+    def test_round_trip(self, data, batched) -> None:
+        rt = tf.ragged.constant(RAGGED[data], dtype=tf.int32)
+        splits = [s.numpy() for s in rt.nested_row_splits]
+        rank = len(splits)
+        in_rank = rank - 1 if batched else rank
+        theirs = raw.RaggedTensorFromVariant(
+            encoded_ragged=raw.RaggedTensorToVariant(
+                rt_nested_splits=list(rt.nested_row_splits), rt_dense_values=rt.flat_values,
+                batched_input=batched),
+            input_ragged_rank=in_rank, output_ragged_rank=rank, Tvalues=tf.int32,
+            Tsplits=tf.int64)
+        encoded = run("RaggedTensorToVariant", splits, rt.flat_values.numpy(),
+                      batched_input=batched)
+        ours = run("RaggedTensorFromVariant", encoded, input_ragged_rank=in_rank,
+                   output_ragged_rank=rank, Tvalues=dtypes.as_dtype("int32"))
+        for a, b in zip(ours[0], theirs[0]):
+            assert_same(a, b)
+        assert_same(ours[1], theirs[1])
+
+    def test_batch_of_rows_with_extra_dims(self) -> None:
+        rt = tf.ragged.constant(RAGGED[1], dtype=tf.int32, row_splits_dtype=tf.int32)
+        encoded_tf = tf.reshape(raw.RaggedTensorToVariant(
+            rt_nested_splits=list(rt.nested_row_splits), rt_dense_values=rt.flat_values,
+            batched_input=True), [3, 1])
+        theirs = raw.RaggedTensorFromVariant(encoded_ragged=encoded_tf, input_ragged_rank=1,
+                                             output_ragged_rank=3, Tvalues=tf.int32,
+                                             Tsplits=tf.int32)
+        encoded = run("RaggedTensorToVariant", [s.numpy() for s in rt.nested_row_splits],
+                      rt.flat_values.numpy(), batched_input=True).reshape(3, 1)
+        ours = run("RaggedTensorFromVariant", encoded, input_ragged_rank=-1,
+                   output_ragged_rank=3, Tvalues=dtypes.as_dtype("int32"),
+                   Tsplits=dtypes.as_dtype("int32"))
+        for a, b in zip(ours[0], theirs[0]):
+            assert_same(a, b)
+        assert_same(ours[1], theirs[1])
+
+    @pytest.mark.parametrize("tvalues,in_rank,match", [
+        ("float32", 1, "Expected values Tensor dtype: float, found: int32"),
+        ("int32", 2, ("Encoded input RaggedTensorVariant has ragged_rank=1.  Expected "
+                     "ragged_rank=2.")),
+    ])
+    def test_errors(self, tvalues, in_rank, match) -> None:
+        rt = tf.ragged.constant(RAGGED[1], dtype=tf.int32)
+        encoded_tf = raw.RaggedTensorToVariant(
+            rt_nested_splits=list(rt.nested_row_splits), rt_dense_values=rt.flat_values,
+            batched_input=True)
+        with pytest.raises(tf.errors.InvalidArgumentError, match=match):
+            raw.RaggedTensorFromVariant(encoded_ragged=encoded_tf, input_ragged_rank=in_rank,
+                                        output_ragged_rank=in_rank + 1,
+                                        Tvalues=tf.as_dtype(tvalues), Tsplits=tf.int64)
+        encoded = run("RaggedTensorToVariant", [s.numpy() for s in rt.nested_row_splits],
+                      rt.flat_values.numpy(), batched_input=True)
+        with pytest.raises(InvalidArgumentError, match=match):
+            run("RaggedTensorFromVariant", encoded, input_ragged_rank=in_rank,
+                output_ragged_rank=in_rank + 1, Tvalues=dtypes.as_dtype(tvalues))

@@ -48,7 +48,8 @@ def test_feed_and_fetch() -> None:
 def test_feeding_a_tensor_cuts_the_graph_above_it() -> None:
     runtime = _runtime()
     plan = compile_plan(_graph(GRAPH), runtime.env, feeds=[TensorRef("y")], fetches=[TensorRef("z")])
-    assert [s.node for s in plan.steps] == ["two", "z"]  # x (an unfed Placeholder) never runs
+    assert [s.node for s in plan.steps] == ["z"]  # x (an unfed Placeholder) never runs; "two" is
+    assert plan.template[1] == np.float32(2.0)  # a constant, materialized once at plan time
     (z,) = execute(plan, [np.float32(5.0)])
     assert z == np.float32(7.0)
 

@@ -118,16 +118,24 @@ def _infer_from_items(ctx: Any, shape: tuple[int, ...] | None, items: Any) -> tu
     return shape
 
 
+def _np_dtype(dtype: Any) -> np.dtype:
+    """The element NumPy dtype; variant elements (nested lists, ragged rows) are objects."""
+    return np.dtype(object) if dtype.numpy is None else dtype.numpy
+
+
 def _as_element(value: Any, dtype: Any) -> np.ndarray:
-    return np.asarray(value, dtype=dtype.numpy)
+    return np.asarray(value, dtype=_np_dtype(dtype))
 
 
 def _stack(items: Any, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
     """Stacks elements into ``[len(items), *shape]``, zeros for unset ones."""
-    out = zeros((len(items),) + tuple(shape), dtype.numpy)
+    np_dtype = _np_dtype(dtype)
+    if items and np_dtype != object and all(item is not None for item in items):
+        return np.stack(items).astype(np_dtype, copy=False).reshape((len(items),) + tuple(shape))
+    out = zeros((len(items),) + tuple(shape), np_dtype)
     for i, item in enumerate(items):
         if item is not None:
-            out[i] = item
+            out[i] = item[()] if item.ndim == 0 else item  # unwraps 0-d variant elements
     return out
 
 
@@ -208,7 +216,7 @@ def _concat(ctx: Any, tlist: TensorList, first_dim: int, rest: Any, leading: Any
                   f"element_shape_except_first_dim is not fully defined: {shape_debug(rest)}")
     lengths = [_concat_length(ctx, item, i, first_dim, leading)
                for i, item in enumerate(tlist.items)]
-    dtype = tlist.element_dtype.numpy
+    dtype = _np_dtype(tlist.element_dtype)
     parts = [item if item is not None else zeros((n,) + tuple(rest), dtype)
              for item, n in zip(tlist.items, lengths)]
     tensor = np.concatenate(parts) if parts else zeros((0,) + tuple(rest), dtype)
@@ -314,7 +322,7 @@ def _tensor_list_get_item(ctx, handle, index, element_shape, *, element_dtype, *
     if not fully_defined(shape):
         fail(ctx, "Trying to read an uninitialized tensor but element_shape is not fully defined: "
                   f"{shape_debug(shape)} and no list element is set.")
-    return (zeros(shape, element_dtype.numpy),)
+    return (zeros(shape, _np_dtype(element_dtype)),)
 
 
 @register_op("TensorListLength",
@@ -339,7 +347,7 @@ def _tensor_list_pop_back(ctx, handle, element_shape, *, element_dtype):
         if not fully_defined(shape):
             fail(ctx, "Trying to read an uninitialized tensor but element_shape is not fully "
                       f"defined.{shape_debug(shape)}")
-        item = zeros(shape, element_dtype.numpy)
+        item = zeros(shape, _np_dtype(element_dtype))
     return replace(tlist, items=tlist.items[:-1]), item
 
 

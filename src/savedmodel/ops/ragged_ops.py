@@ -1,20 +1,39 @@
-"""Ragged tensor ops: RaggedTensorToTensor, RaggedTensorToSparse, RaggedGather, RaggedRange.
+"""Ragged tensor ops: RaggedTensorToTensor, RaggedTensorToSparse, RaggedGather, RaggedRange and the
+RaggedTensorToVariant / RaggedTensorFromVariant encoding.
 
 Mirrors ``tensorflow/core/ops/ragged_*_ops.cc`` and ``tensorflow/core/kernels/ragged_*.cc``. A ragged
 tensor arrives as its flat values plus one row partition per ragged dimension: ``ROW_SPLITS``
 (``splits[i]:splits[i+1]`` are row i's children) or, after a ``FIRST_DIM_SIZE`` scalar,
 ``VALUE_ROWIDS`` (the parent row of every child). Kernels map every element to its position in
-the dense result level by level, with vectorized NumPy.
+the dense result level by level, with vectorized NumPy. An encoded ragged tensor (DT_VARIANT) is a
+``RaggedComponent``: a scalar variant is the object itself, a batch is an object array of them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from savedmodel.ops._array_common import fail, shape_str, zeros
 from savedmodel.ops.registry import register_op
+
+
+@dataclass(frozen=True, eq=False)
+class RaggedComponent:
+    """One encoded ragged tensor (TensorFlow's RaggedTensorVariant): nested splits and values."""
+
+    splits: tuple[np.ndarray, ...]
+    values: np.ndarray
+
+    @property
+    def ragged_rank(self) -> int:
+        return len(self.splits)
+
+    @property
+    def nrows(self) -> int:
+        return self.splits[0].size - 1 if self.splits else self.values.shape[0]
 
 
 def ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -247,3 +266,83 @@ def _dense_positions(nrows: int, levels: list, dims: tuple) -> np.ndarray:
         parent_index = index[parent] if parent.size else np.zeros(0, np.int64)
         index = np.where((parent_index >= 0) & (position < dim), parent_index * dim + position, -1)
     return index.astype(np.int64)
+
+
+@register_op("RaggedTensorFromVariant",
+             inputs=["encoded_ragged: variant"],
+             outputs=["output_nested_splits: output_ragged_rank * Tsplits",
+                      "output_dense_values: Tvalues"],
+             attrs=["input_ragged_rank: int >= -1", "output_ragged_rank: int >= 0",
+                    "Tvalues: type", "Tsplits: type {int32, int64} = DT_INT64"])
+def _ragged_tensor_from_variant(ctx, encoded, *, input_ragged_rank, output_ragged_rank,
+                                Tvalues, Tsplits):
+    encoded = encoded if isinstance(encoded, np.ndarray) else np.asarray(encoded, dtype=object)
+    if input_ragged_rank == -1:
+        input_ragged_rank = output_ragged_rank - encoded.ndim
+    if output_ragged_rank != input_ragged_rank + encoded.ndim:
+        fail(ctx, f"output_ragged_rank ({output_ragged_rank}) must be equal to input_ragged_rank "
+                  f"+ encoded_ragged.dims ({input_ragged_rank} + {encoded.ndim})")
+    parts = [p[()] if isinstance(p, np.ndarray) else p for p in encoded.reshape(-1)]
+    for part in parts:
+        if part.values.dtype != Tvalues.numpy:
+            fail(ctx, f"Expected values Tensor dtype: {_tf_name(Tvalues)}, found: "
+                      f"{_tf_name_np(part.values.dtype)}")
+        if part.splits and part.splits[0].dtype != Tsplits.numpy:
+            fail(ctx, f"Expected row_splits Tensor dtype: {_tf_name(Tsplits)}, found: "
+                      f"{_tf_name_np(part.splits[0].dtype)}")
+        if part.ragged_rank != input_ragged_rank:
+            fail(ctx, f"Encoded input RaggedTensorVariant has ragged_rank={part.ragged_rank}.  "
+                      f"Expected ragged_rank={input_ragged_rank}.")
+    if encoded.ndim == 0:
+        part = parts[0]
+        return [s.astype(Tsplits.numpy) for s in part.splits], part.values
+    splits = _uniform_splits(encoded.shape)
+    splits.append(np.cumsum([0] + [p.nrows for p in parts]))
+    for level in range(input_ragged_rank):
+        pieces = [p.splits[level] for p in parts]
+        offsets = np.cumsum([0] + [int(piece[-1]) for piece in pieces[:-1]])
+        splits.append(np.concatenate([[0]] + [piece[1:] + off
+                                              for piece, off in zip(pieces, offsets)]))
+    values = (np.concatenate([p.values for p in parts]) if parts
+              else np.zeros((0,), Tvalues.numpy))
+    return [s.astype(Tsplits.numpy) for s in splits], values
+
+
+def _tf_name(dtype: Any) -> str:
+    return {"float32": "float", "float64": "double", "float16": "half"}.get(dtype.name, dtype.name)
+
+
+def _tf_name_np(dtype: np.dtype) -> str:
+    names = {"float32": "float", "float64": "double", "float16": "half", "object": "string"}
+    return names.get(dtype.name, dtype.name)
+
+
+@register_op("RaggedTensorToVariant",
+             inputs=["rt_nested_splits: RAGGED_RANK * Tsplits", "rt_dense_values: Tvalues"],
+             outputs=["encoded_ragged: variant"],
+             attrs=["RAGGED_RANK: int >= 0", "Tvalues: type",
+                    "Tsplits: type {int32, int64} = DT_INT64", "batched_input: bool"])
+def _ragged_tensor_to_variant(ctx, splits, values, *, batched_input, **_):
+    splits = [np.asarray(s) for s in splits]
+    values = np.asarray(values)
+    if not batched_input:
+        return (RaggedComponent(tuple(splits), values),)
+    if not splits:
+        out = np.empty(values.shape[0], dtype=object)
+        out[:] = [RaggedComponent((), row) for row in values]
+        return (out,)
+    nrows = splits[0].size - 1
+    out = np.empty(nrows, dtype=object)
+    out[:] = [_row_component(splits, values, i) for i in range(nrows)]
+    return (out,)
+
+
+def _row_component(splits: list, values: np.ndarray, row: int) -> RaggedComponent:
+    """Row ``row`` of a ragged tensor as a component one ragged rank lower (splits rebased)."""
+    start, end = int(splits[0][row]), int(splits[0][row + 1])
+    nested = []
+    for level in splits[1:]:
+        piece = level[start:end + 1]
+        nested.append(piece - piece[0])
+        start, end = int(piece[0]), int(piece[-1])
+    return RaggedComponent(tuple(nested), values[start:end])

@@ -21,7 +21,7 @@ DEBUG = os.environ.get("SAVEDMODEL_DEBUG", "") not in ("", "0")
 
 def execute(plan: ExecutionPlan, feeds: Sequence[Any]) -> list[Any]:
     """Runs ``plan`` with values for its feed slots (in order) and returns the fetched values."""
-    slots: list[Any] = [None] * plan.n_slots
+    slots: list[Any] = list(plan.template)
     for slot, value in zip(plan.feed_slots, feeds):
         slots[slot] = value
     with np.errstate(all="ignore"):  # TensorFlow never warns on NaN/inf arithmetic

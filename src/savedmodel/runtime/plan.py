@@ -36,10 +36,13 @@ class Step:
 
 @dataclass
 class ExecutionPlan:
+    """Steps to run; ``template`` is the initial slot list, with constants already in place."""
+
     n_slots: int
     feed_slots: list[int]
     fetch_slots: list[int]
     steps: list[Step]
+    template: list[Any] = field(default_factory=list)
 
 
 @dataclass
@@ -206,8 +209,21 @@ def compile_plan(graph: Graph, env: PlanEnv, *, feeds: Sequence[TensorRef | str]
     steps = [_make_step(planner, node) for node in planner.order(names, fed_refs)]
     fetch_slots = [_resolve(planner, ref, where) for ref in fetches]
     fetch_slots = [_deref_fetch(planner, steps, slot, where) for slot in fetch_slots]
-    _add_releases(steps, set(fetch_slots))
-    return ExecutionPlan(planner.n_slots, feed_slots, fetch_slots, steps)
+    template: list[Any] = [None] * planner.n_slots
+    steps = _prefill_constants(steps, template)
+    _add_releases(steps, set(fetch_slots) | {i for i, v in enumerate(template) if v is not None})
+    return ExecutionPlan(planner.n_slots, feed_slots, fetch_slots, steps, template)
+
+
+def _prefill_constants(steps: list[Step], template: list[Any]) -> list[Step]:
+    """Const nodes run once, at plan time: their values sit in the slot template."""
+    kept = []
+    for step in steps:
+        if step.op == "Const" and not step.inputs:
+            (template[step.outputs[0]],) = step.kernel(step.ctx, **step.attrs)
+        else:
+            kept.append(step)
+    return kept
 
 
 def _check_kernels(graph: Graph, names: list[str], env: PlanEnv) -> None:
