@@ -25,6 +25,7 @@ from savedmodel._proto import (
 from savedmodel.format import canonical
 from savedmodel.format.fingerprint import fingerprint64
 from savedmodel.format.saved_model_file import read_saved_model
+from savedmodel.format.table import decode_varint
 
 TF2_MODELS = ("module", "keras_save", "keras_export", "hash_table")
 
@@ -204,10 +205,4 @@ def _map_entries(data: bytes, number: int) -> list[bytes]:
 
 
 def _varint(data: bytes, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        byte = data[pos]
-        result |= (byte & 0x7F) << shift
-        pos, shift = pos + 1, shift + 7
-        if byte < 0x80:
-            return result, pos
+    return decode_varint(data, pos, len(data))

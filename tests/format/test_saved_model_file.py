@@ -27,6 +27,7 @@ from savedmodel.format.saved_model_file import (
     variables_prefix,
     write_saved_model,
 )
+from savedmodel.format.table import decode_varint
 
 TF_BINARY_MODELS = ("module", "keras_save", "keras_export", "hash_table", "tf1_pb")
 HALF_PLUS_TWO = SERVING_FIXTURES / "saved_model_half_plus_two_cpu" / "00000123"
@@ -85,13 +86,7 @@ def test_write_as_text_writes_tensorflows_pbtxt_bytes(models, tmp_path):
 
 
 def _varint(data: bytes, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        byte = data[pos]
-        result |= (byte & 0x7F) << shift
-        pos, shift = pos + 1, shift + 7
-        if byte < 0x80:
-            return result, pos
+    return decode_varint(data, pos, len(data))
 
 
 def _map_key(entry: bytes, key_is_string: bool):
